@@ -1,0 +1,203 @@
+"""InterBot settings, read from the environment (django-environ); every variable is listed in README.md."""
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+# A fixed development key is acceptable only with DEBUG on; production must set its own.
+SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-only-for-debug" if DEBUG else None)
+if not SECRET_KEY:
+    raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "allauth",
+    "allauth.account",
+    "accounts",
+    "interviews",
+    "analytics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "interbot_site.urls"
+ASGI_APPLICATION = "interbot_site.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite by default; DATABASE_URL=postgres://... switches to PostgreSQL (psycopg 3).
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several daphne workers and the inference pool write at once: wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# Channels: in-memory layer unless REDIS_URL is set.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# django-allauth: log in with email or username, email optional to verify (console email by default).
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+LOGIN_REDIRECT_URL = "interviews:history"
+LOGIN_URL = "account_login"
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="InterBot <noreply@localhost>")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env(
+            "STATICFILES_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Uploads: answers are short; the services enforce their own duration caps on top of this size cap.
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Production hardening: on whenever DEBUG is off (manage.py check --deploy passes). ---
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The interview page embeds the Gradio app from the same origin in an iframe.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# --- AI services: backends by dotted path plus OPTIONS, like EMAIL_BACKEND / CACHES. ---
+# Embedded backends are the defaults: they need no network and no keys.
+# A remote backend that fails falls back to the backend named in FALLBACK.
+HF_TOKEN = env("HF_TOKEN", default="")
+AI_SERVICES = {
+    # No LLM by default: questions come from the bank and the embedded grader judges answers.
+    # With an LLM set, questions are generated and graded by it; on failure the embedded path decides.
+    "llm": {
+        "BACKEND": env("LLM_BACKEND", default=""),
+        "OPTIONS": {
+            "model": env("LLM_MODEL", default="meta-llama/Meta-Llama-3-8B-Instruct"),
+            "base_url": env("LLM_BASE_URL", default=""),
+            "api_key": env("LLM_API_KEY", default=""),
+            "token": HF_TOKEN,
+            "timeout": env.float("LLM_TIMEOUT", default=30.0),
+        },
+        "FALLBACK": "",
+    },
+    "stt": {
+        "BACKEND": env("STT_BACKEND", default="interviews.services.stt.FasterWhisperSTT"),
+        "OPTIONS": {
+            "timeout": env.float("STT_TIMEOUT", default=20.0),
+            "max_seconds": env.float("STT_MAX_SECONDS", default=180.0),
+            "language": env("STT_LANGUAGE", default="en-US"),
+        },
+        "FALLBACK": "interviews.services.stt.FasterWhisperSTT",
+    },
+    "tts": {
+        "BACKEND": env("TTS_BACKEND", default="interviews.services.tts.PiperTTS"),
+        "OPTIONS": {"timeout": env.float("TTS_TIMEOUT", default=15.0)},
+        "FALLBACK": "interviews.services.tts.PiperTTS",
+    },
+    "vision": {
+        "BACKEND": env("VISION_BACKEND", default="interviews.services.vision.FERVision"),
+        "OPTIONS": {
+            "model": env("VISION_MODEL", default="trpakov/vit-face-expression"),
+            "token": HF_TOKEN,
+            "timeout": env.float("VISION_TIMEOUT", default=15.0),
+            "frames_per_second": env.float("VISION_FPS", default=2.0),
+            "max_seconds": env.float("VISION_MAX_SECONDS", default=600.0),
+        },
+        "FALLBACK": "interviews.services.vision.FERVision",
+    },
+}
+# Threads for speech, grading and vision, so the event loop never blocks on inference.
+INFERENCE_WORKERS = env.int("INFERENCE_WORKERS", default=2)
+
+# --- Interview engine ---
+INTERVIEW_GENERAL_QUESTIONS = env.int("INTERVIEW_GENERAL_QUESTIONS", default=2)
+INTERVIEW_MAX_QUESTIONS = env.int("INTERVIEW_MAX_QUESTIONS", default=8)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}

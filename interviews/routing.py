@@ -1,0 +1,2 @@
+"""Websocket routes of the live interview."""
+websocket_urlpatterns: list = []

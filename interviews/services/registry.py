@@ -1,0 +1,95 @@
+"""Builds AI service backends from settings.AI_SERVICES (dotted path + OPTIONS), once per process,
+and runs calls with a fallback to the embedded backend when a remote one fails."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, TypeVar
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ServiceError(Exception):
+    """Base of every service's own error type (TranscriptionError, SpeechError, ...).
+
+    `user_message` is safe to show to a candidate; str(error) may carry technical detail for logs.
+    """
+
+    user_message = "The service could not handle this request."
+
+    def __init__(self, message: str = "", *, user_message: str | None = None):
+        super().__init__(message or self.user_message)
+        if user_message:
+            self.user_message = user_message
+
+
+class InputError(ServiceError):
+    """The input itself is unusable (corrupt, silent, too long, no face...): falling back won't help."""
+
+
+_instances: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _build(dotted_path: str, options: dict[str, Any]) -> Any:
+    backend_class = import_string(dotted_path)
+    accepted = getattr(backend_class, "option_names", None)
+    if accepted is not None:
+        options = {k: v for k, v in options.items() if k in accepted}
+    return backend_class(**options)
+
+
+def get_backend(service: str, *, fallback: bool = False) -> Any:
+    """The configured backend of a service ("llm", "stt", "tts", "vision"), built once per process."""
+    config = settings.AI_SERVICES[service]
+    dotted_path = config["FALLBACK"] if fallback else config["BACKEND"]
+    key = f"{service}:{dotted_path}"
+    with _lock:
+        if key not in _instances:
+            _instances[key] = _build(dotted_path, dict(config.get("OPTIONS", {})))
+        return _instances[key]
+
+
+def reset_backends() -> None:
+    """Forget built backends (tests that change settings.AI_SERVICES call this)."""
+    with _lock:
+        _instances.clear()
+
+
+def backend_name(backend: Any) -> str:
+    return type(backend).__name__
+
+
+@dataclass
+class ServiceResult(Generic[T]):
+    """What a service call gave, which backend gave it, and what the candidate should be told."""
+
+    value: T
+    backend: str
+    notices: list[str] = field(default_factory=list)
+    fell_back: bool = False
+
+
+def call_with_fallback(service: str, call: Callable[[Any], T]) -> ServiceResult[T]:
+    """Run `call(backend)` on the configured backend; on a provider failure retry on the fallback.
+
+    InputError is not retried: a corrupt file stays corrupt whichever backend reads it.
+    """
+    primary = get_backend(service)
+    try:
+        return ServiceResult(call(primary), backend_name(primary))
+    except InputError:
+        raise
+    except ServiceError as error:
+        if settings.AI_SERVICES[service]["FALLBACK"] == settings.AI_SERVICES[service]["BACKEND"]:
+            raise
+        logger.warning("%s backend %s failed, falling back: %s", service, backend_name(primary), error)
+        secondary = get_backend(service, fallback=True)
+        notice = f"{error.user_message} Switched to the offline {service.upper()} engine for now."
+        return ServiceResult(call(secondary), backend_name(secondary), [notice], fell_back=True)
