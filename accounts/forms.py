@@ -1,0 +1,26 @@
+"""Forms of the account pages: the interview preferences a candidate keeps in their profile."""
+from django import forms
+
+from accounts.models import User
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "target_role", "default_topic", "default_difficulty"]
+        labels = {
+            "display_name": "Name the interviewer uses",
+            "target_role": "Position you are preparing for",
+            "default_topic": "Usual topic",
+            "default_difficulty": "Usual difficulty",
+        }
+        help_texts = {"display_name": "Pre-fills the start form; leave empty to use your username."}
+        error_messages = {
+            "display_name": {"max_length": "Keep the name to 80 characters or fewer."},
+            "target_role": {"invalid_choice": "Choose a position from the list."},
+            "default_topic": {"invalid_choice": "Choose a topic from the list."},
+            "default_difficulty": {"invalid_choice": "Choose easy, medium or hard."},
+        }
+
+    def clean_display_name(self) -> str:
+        return " ".join(self.cleaned_data["display_name"].split())

