@@ -1,10 +1,13 @@
+"""Interview URLs; the live page's routes are added beside these."""
 from django.urls import path
 
-from interviews import views
+from interviews import live_views, views
 
 app_name = "interviews"
 urlpatterns = [
     path("", views.history, name="history"),
     path("new/", views.start, name="start"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/live/", live_views.live, name="live"),
+    path("turns/<int:pk>/audio/", views.turn_audio, name="turn_audio"),
 ]

@@ -1,22 +1,70 @@
-"""Interview pages: start form, history, and one interview."""
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+"""Interview pages: the start form, the candidate's history, and one interview (routed by its status)."""
+from __future__ import annotations
 
-from interviews.models import InterviewSession
+import mimetypes
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from interviews.access import can_review
+from interviews.forms import StartInterviewForm
+from interviews.models import InterviewSession, Turn
+from interviews.services.registry import ServiceError
+from interviews.services.sessions import start_interview
+
+HISTORY_PAGE_SIZE = 10
 
 
 @login_required
 def history(request):
-    sessions = InterviewSession.objects.filter(owner=request.user)
-    return render(request, "interviews/history.html", {"sessions": sessions})
+    sessions = InterviewSession.objects.filter(owner=request.user).select_related("report")
+    page = Paginator(sessions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "interviews/history.html", {"page": page})
 
 
 @login_required
 def start(request):
-    return redirect("interviews:history")
+    form = StartInterviewForm(request.POST or None, initial=StartInterviewForm.initial_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = start_interview(user=request.user, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_error(None, error.user_message)
+        else:
+            return redirect(session)
+    return render(request, "interviews/start.html", {"form": form})
+
+
+def _url_if_routed(name: str, pk: int) -> str | None:
+    # The live page and the report live in other modules; until they are routed, show our own page.
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return None
 
 
 @login_required
 def detail(request, pk: int):
     session = get_object_or_404(InterviewSession, pk=pk, owner=request.user)
+    target = _url_if_routed("interviews:live" if session.is_active else "analytics:report", session.pk)
+    if target:
+        return redirect(target)
     return render(request, "interviews/detail.html", {"session": session})
+
+
+@login_required
+def turn_audio(request, pk: int):
+    """A stored spoken answer, for its candidate and their reviewers only (media is never public)."""
+    turn = get_object_or_404(Turn.objects.select_related("session"), pk=pk)
+    if not turn.audio or not can_review(user=request.user, session=turn.session):
+        raise Http404("No such recording.")
+    # Browsers record answers as webm/ogg/mp4 containers, which mimetypes calls video.
+    content_type = (mimetypes.guess_type(turn.audio.name)[0] or "application/octet-stream").replace("video/", "audio/")
+    try:
+        audio = turn.audio.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The recording file is gone.") from missing
+    return FileResponse(audio, content_type=content_type)

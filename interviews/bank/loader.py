@@ -12,6 +12,7 @@ from django.db import transaction
 
 from interviews.catalog import DIFFICULTIES, POSITIONS, TOPICS
 from interviews.models import Question
+from interviews.services.questions import normalise_question_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -47,10 +48,6 @@ class LoadSummary:
             f"{self.total} bank questions: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.deactivated} deactivated"
         )
-
-
-def _normalise_text(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 def _check_question(raw: Any, *, topic: str, where: str) -> dict[str, Any]:
@@ -143,7 +140,7 @@ def read_bank(*, data_dir: Path | str | None = None) -> list[dict[str, Any]]:
                 raise BankError(f"{path.name} [{key}]: duplicate key, already used in {key_files[key]}")
             key_files[key] = path.name
             # The same question under two keys would be asked twice in one interview.
-            normalised = _normalise_text(question["text"])
+            normalised = normalise_question_text(question["text"])
             if normalised in text_keys:
                 raise BankError(f"{path.name} [{key}]: same text as {text_keys[normalised]}")
             text_keys[normalised] = key

@@ -1,16 +1,39 @@
-"""Interview use-cases: start, answer, finish, expressions. Views, consumers and Gradio call these.
+"""Interview use-cases: start, answer, finish, expressions, speech. Views, consumers and Gradio call these.
 
-CONTRACT (filled in by the engine work; the live page codes against these signatures):
-every function loads the session's engine state, runs the pure engine (interviews.engine),
-writes Turn/ExpressionSample/Report rows and the new engine state in one transaction, and
-returns a LiveState snapshot that the page and the websocket show as is.
+Every use-case loads the session's engine state, runs the pure engine (interviews.engine), and writes the
+Turn / ExpressionSample / Report rows and the new engine state in one transaction, with the session row
+locked (select_for_update) so two submits of the same answer are recorded once. Slow work (speech to
+text, grading, question generation) runs before that transaction, so no lock is held during inference.
+It returns a LiveState snapshot that the page and the websocket show as is.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from interviews.models import InterviewSession
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from interviews import engine
+from interviews.domain import Grade, QuestionRef
+from interviews.engine import EngineConfig, InterviewState, Outcome
+from interviews.models import ExpressionSample, InterviewSession, Turn
+from interviews.services.registry import InputError, ServiceError
+
+logger = logging.getLogger(__name__)
+
+STALE_ANSWER_NOTICE = (
+    "That answer arrived while the previous one was still being handled, so it was not graded. "
+    "Please answer the question shown."
+)
+FINISHED_NOTICE = "This interview has already finished."
+VIDEO_OFF_NOTICE = "Webcam analysis is off for this interview."
 
 
 @dataclass
@@ -32,11 +55,70 @@ class LiveState:
     expression: str = ""  # latest expression label seen
     report_url: str = ""  # set once finished
     history: list[dict[str, Any]] = field(default_factory=list)  # [{question, transcript, verdict, feedback}]
+    # Added by the engine work: running score, and what just happened ("asked", "praised", "hinted",
+    # "revealed", "repeat", "finished"; "" on a plain reload).
+    correct_count: int = 0
+    answered_count: int = 0
+    last_event: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
         return asdict(self)
+
+
+# --- Glue -------------------------------------------------------------------------------------------
+
+
+def engine_config() -> EngineConfig:
+    return EngineConfig(
+        general_questions=settings.INTERVIEW_GENERAL_QUESTIONS,
+        max_questions=settings.INTERVIEW_MAX_QUESTIONS,
+    )
+
+
+def _state_of(session: InterviewSession) -> InterviewState:
+    return InterviewState.from_dict(session.engine_state or {})
+
+
+def _source_for(session: InterviewSession):
+    from interviews.services.questions import question_source_for
+
+    return question_source_for(session)
+
+
+class _TimedGrader:
+    """Wraps the configured grader to time the grading alone (not the choice of the next question)."""
+
+    def __init__(self, grader: engine.Grader):
+        self.grader = grader
+        self.elapsed_ms: int | None = None
+
+    def grade(self, question: QuestionRef, answer: str) -> Grade:
+        started = time.perf_counter()
+        try:
+            return self.grader.grade(question, answer)
+        finally:
+            self.elapsed_ms = round((time.perf_counter() - started) * 1000)
+
+
+def _report_url(session: InterviewSession) -> str:
+    try:
+        return reverse("analytics:report", args=[session.pk])
+    except NoReverseMatch:
+        return session.get_absolute_url()
+
+
+def _cohort_for(user, topic: str):
+    """The candidate's cohort: the one recommending this topic, else the one joined last."""
+    memberships = user.memberships.select_related("cohort").order_by("-joined_at")
+    chosen = None
+    for membership in memberships:
+        if membership.cohort.recommended_topic == topic:
+            return membership.cohort
+        chosen = chosen or membership.cohort
+    return chosen
+
+
+# --- Use-cases --------------------------------------------------------------------------------------
 
 
 def start_interview(
@@ -49,13 +131,39 @@ def start_interview(
     consent_audio: bool = False,
     consent_video: bool = False,
 ) -> InterviewSession:
-    """Create the session and ask the first question (state persisted)."""
-    raise NotImplementedError
+    """Create the session and ask the first question (state persisted).
+
+    Raises ServiceError when no question at all is available for the topic (nothing is saved).
+    """
+    session = InterviewSession(
+        owner=user,
+        cohort=_cohort_for(user, topic),
+        candidate_name=candidate_name,
+        topic=topic,
+        position=position,
+        difficulty=difficulty,
+        consent_audio=consent_audio,
+        consent_video=consent_video,
+    )
+    # The first question is chosen before the row exists, so a slow LLM holds no database lock.
+    source = _source_for(session)
+    state, outcome = engine.start(engine_config(), source)
+    if state.finished:
+        raise ServiceError("no questions", user_message="There are no questions for this topic yet. Please pick another.")
+    state = replace(state, last_message=f"Hello {candidate_name}! {outcome.interviewer_message}")
+    source_notices = list(getattr(source, "notices", []))
+    session.engine_state = state.to_dict()
+    session.stage = state.stage
+    session.providers = {"questions": type(source).__name__}
+    session.fallback_count = len(source_notices)
+    with transaction.atomic():
+        session.save()
+    return session
 
 
 def live_state(*, session: InterviewSession) -> LiveState:
     """The current snapshot (used on page load and after a reconnect or restart)."""
-    raise NotImplementedError
+    return _snapshot(session)
 
 
 def submit_answer(
@@ -71,19 +179,263 @@ def submit_answer(
     Unusable audio raises interviews.services.registry.InputError and changes nothing.
     Saying or typing "finish interview" finishes the interview.
     """
-    raise NotImplementedError
+    session.refresh_from_db()
+    if submission_id and session.turns.filter(submission_id=submission_id).exists():
+        return _snapshot(session)
+    if not session.is_active:
+        return _snapshot(session, notices=[FINISHED_NOTICE])
+    if text is None and not audio_path:
+        raise InputError("no answer given", user_message="Please type or record an answer.")
+
+    notices: list[str] = []
+    fallbacks = 0
+    backends: dict[str, str] = {}
+    spoken: dict[str, Any] = {}
+    if audio_path:
+        from interviews.services import stt
+        from interviews.services.speaking import analyse_speech
+
+        started = time.perf_counter()
+        heard = stt.transcribe(audio_path)  # UnusableAudio propagates: nothing has changed yet
+        spoken["stt_ms"] = round((time.perf_counter() - started) * 1000)
+        backends["stt"] = heard.backend
+        notices += heard.notices
+        fallbacks += int(heard.fell_back)
+        text = heard.value.text.strip()
+        metrics = analyse_speech(text=text, words=heard.value.words, duration_seconds=heard.value.duration_seconds)
+        spoken.update(
+            audio_seconds=heard.value.duration_seconds,
+            words_per_minute=metrics.words_per_minute,
+            filler_count=metrics.filler_count,
+            pause_count=metrics.pause_count,
+        )
+    text = (text or "").strip()
+
+    if engine.is_finish_command(text):
+        state = finish_interview(session=session)
+        state.last_transcript = text
+        state.notices = notices + state.notices
+        return state
+
+    loaded = dict(session.engine_state or {})
+    source = _source_for(session)
+    from interviews.services.grading import get_grader
+
+    grader = _TimedGrader(get_grader())
+    try:
+        new_state, outcome = engine.answer(
+            _state_of(session), text, config=engine_config(), source=source, grader=grader
+        )
+    except engine.InterviewOver:
+        return _snapshot(session, notices=[FINISHED_NOTICE])
+    if outcome.grade is not None:
+        backends["grader"] = outcome.grade.grader
+        notices += list(outcome.grade.notices)
+        fallbacks += 1 if outcome.grade.notices else 0
+    source_notices = list(getattr(source, "notices", []))
+    notices += source_notices
+    fallbacks += len(source_notices)
+
+    try:
+        with transaction.atomic():
+            locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
+            if submission_id and locked.turns.filter(submission_id=submission_id).exists():
+                return _snapshot(locked)
+            if locked.engine_state != loaded:
+                # Another answer was recorded while this one was graded: this one answered a stale question.
+                return _snapshot(locked, notices=[STALE_ANSWER_NOTICE])
+            if outcome.record is not None:
+                _record_turn(
+                    locked, outcome, submission_id=submission_id, audio_path=audio_path, spoken=spoken,
+                    eval_ms=grader.elapsed_ms, backends=backends, notices=notices,
+                )
+            _save_state(locked, new_state, backends=backends, fallbacks=fallbacks)
+    except IntegrityError:
+        # A concurrent submit of the same attempt won the race (databases without row locks, e.g. SQLite).
+        logger.info("Duplicate submit for session %s ignored", session.pk)
+        session.refresh_from_db()
+        return _snapshot(session)
+
+    if new_state.finished:
+        from interviews.services.reporting import build_report
+
+        build_report(session=locked)
+    return _snapshot(locked, notices=notices, transcript=text, outcome=outcome)
 
 
 def finish_interview(*, session: InterviewSession, abandoned: bool = False) -> LiveState:
-    """End the interview now and build its report."""
-    raise NotImplementedError
+    """End the interview now and build its report (idempotent: a finished interview just reports)."""
+    from interviews.services.reporting import build_report
+
+    with transaction.atomic():
+        locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
+        outcome = None
+        if locked.is_active:
+            state, outcome = engine.finish(_state_of(locked))
+            locked.engine_state = state.to_dict()
+            locked.stage = InterviewSession.Stage.FINISHED
+            locked.status = InterviewSession.Status.ABANDONED if abandoned else InterviewSession.Status.FINISHED
+            locked.ended_at = timezone.now()
+            locked.save(update_fields=["engine_state", "stage", "status", "ended_at"])
+    build_report(session=locked)
+    return _snapshot(locked, outcome=outcome)
 
 
-def record_expressions(*, session: InterviewSession, video_path: str) -> LiveState:
-    """Analyse a webcam clip (about 2 frames/s) into ExpressionSamples on the session timeline."""
-    raise NotImplementedError
+def record_expressions(
+    *, session: InterviewSession, video_path: str, clip_offset_seconds: float | None = None
+) -> LiveState:
+    """Analyse a webcam clip (about 2 frames/s) into ExpressionSamples on the session timeline.
+
+    `clip_offset_seconds` is when the clip began, in seconds since the interview started; by default the
+    clip is taken to have just ended. Samples are attached to the latest turn. A clip without a usable
+    face or picture changes nothing and comes back as a notice.
+    """
+    from interviews.services import vision
+
+    session.refresh_from_db()
+    if not session.consent_video:
+        return _snapshot(session, notices=[VIDEO_OFF_NOTICE])
+    try:
+        seen = vision.analyse_video(video_path)
+    except InputError as error:
+        return _snapshot(session, notices=[error.user_message])
+    readings = seen.value
+    if clip_offset_seconds is None:
+        elapsed = (timezone.now() - session.started_at).total_seconds()
+        frames_per_second = float(settings.AI_SERVICES["vision"].get("OPTIONS", {}).get("frames_per_second", 2.0))
+        clip_seconds = (max(r.offset_seconds for r in readings) + 1 / frames_per_second) if readings else 0.0
+        clip_offset_seconds = max(elapsed - clip_seconds, 0.0)
+    with transaction.atomic():
+        locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
+        latest_turn = locked.turns.order_by("-question_number", "-attempt").first()
+        ExpressionSample.objects.bulk_create(
+            ExpressionSample(
+                session=locked,
+                turn=latest_turn,
+                offset_seconds=round(clip_offset_seconds + reading.offset_seconds, 2),
+                label=reading.label,
+                confidence=reading.confidence,
+            )
+            for reading in readings
+        )
+        locked.providers = {**locked.providers, "vision": seen.backend}
+        locked.fallback_count += int(seen.fell_back)
+        locked.save(update_fields=["providers", "fallback_count"])
+    if not locked.is_active:
+        from interviews.services.reporting import build_report
+
+        build_report(session=locked)  # a last clip arriving after "finish" still counts
+    return _snapshot(locked, notices=list(seen.notices))
 
 
 def speak(*, text: str) -> tuple[bytes, str]:
     """Speech for `text`: (audio bytes, mime type), through the configured TTS with fallback."""
-    raise NotImplementedError
+    from interviews.services import tts
+
+    speech = tts.synthesize(text).value
+    return speech.audio, speech.mime_type
+
+
+# --- Writing ----------------------------------------------------------------------------------------
+
+
+def _record_turn(
+    session: InterviewSession,
+    outcome: Outcome,
+    *,
+    submission_id: str,
+    audio_path: str | None,
+    spoken: dict[str, Any],
+    eval_ms: int | None,
+    backends: dict[str, str],
+    notices: list[str],
+) -> Turn:
+    record = outcome.record
+    assert record is not None
+    turn = Turn(
+        session=session,
+        question_id=record.question.id,
+        question_number=record.question_number,
+        attempt=record.attempt,
+        transcript=record.transcript,
+        input_mode=Turn.InputMode.SPOKEN if audio_path else Turn.InputMode.TYPED,
+        verdict=record.verdict,
+        score=record.score,
+        feedback=record.feedback,
+        missed_points=list(record.missed_points),
+        hint_shown=record.hint_shown,
+        answer_revealed=record.answer_revealed,
+        eval_ms=eval_ms,
+        backends=dict(backends),
+        notices=list(notices),
+        submission_id=submission_id,
+        **spoken,
+    )
+    if audio_path and session.consent_audio:
+        with open(audio_path, "rb") as handle:
+            turn.audio.save(os.path.basename(audio_path), File(handle), save=False)
+    turn.save()
+    return turn
+
+
+def _save_state(session: InterviewSession, state: InterviewState, *, backends: dict[str, str], fallbacks: int) -> None:
+    session.engine_state = state.to_dict()
+    session.stage = state.stage
+    session.providers = {**session.providers, **backends}
+    session.fallback_count += fallbacks
+    if state.finished:
+        session.status = InterviewSession.Status.FINISHED
+        session.ended_at = timezone.now()
+    session.save(update_fields=["engine_state", "stage", "providers", "fallback_count", "status", "ended_at"])
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+
+def _snapshot(
+    session: InterviewSession,
+    *,
+    notices: list[str] | None = None,
+    transcript: str | None = None,
+    outcome: Outcome | None = None,
+) -> LiveState:
+    state = _state_of(session)
+    turns = list(session.turns.select_related("question").order_by("question_number", "attempt"))
+    latest = turns[-1] if turns else None
+    expression = (
+        ExpressionSample.objects.filter(session=session).order_by("-offset_seconds").values_list("label", flat=True).first()
+    )
+    if outcome is not None:
+        last_verdict = outcome.grade.verdict if outcome.grade else ""
+    else:
+        last_verdict = latest.verdict if latest else ""
+    finished = not session.is_active
+    return LiveState(
+        session_id=session.pk,
+        status=session.status,
+        stage=session.stage,
+        question_number=state.question_number,
+        total_questions=engine_config().max_questions,
+        attempt=state.attempt,
+        question_text=state.current.text if state.current and not finished else "",
+        interviewer_message=state.last_message,
+        last_transcript=transcript if transcript is not None else (latest.transcript if latest else ""),
+        last_verdict=last_verdict,
+        notices=list(dict.fromkeys(notices or [])),
+        expression=expression or "",
+        report_url=_report_url(session) if finished else "",
+        history=[
+            {
+                "question_number": turn.question_number,
+                "attempt": turn.attempt,
+                "question": turn.question.text,
+                "transcript": turn.transcript,
+                "verdict": turn.verdict,
+                "feedback": turn.feedback,
+            }
+            for turn in turns
+        ],
+        correct_count=state.correct,
+        answered_count=state.answered,
+        last_event=outcome.event if outcome is not None else "",
+    )

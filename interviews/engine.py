@@ -1,0 +1,319 @@
+"""The interview state machine: which question comes next, praise, hint, retry, reveal, finish (plain Python).
+
+Rules
+- `general_questions` general questions first, then topic questions, `max_questions` in all.
+- Correct -> praise -> next question. Partial or incorrect on attempt 1 -> hint -> the same question
+  again (attempt 2). Not correct on attempt 2 (partial included) -> reveal the model answer -> next.
+- "finish interview" (and spoken variants, see `is_finish_command`) ends the interview at any point,
+  also in the middle of a retry.
+- An empty or silent answer asks the candidate to repeat and uses no attempt.
+- When the question source runs out, the interview finishes gracefully.
+
+Accuracy = correct questions / questions asked. A question counts once, however many attempts it took;
+correct on the retry counts as correct; a partial final verdict and a revealed answer count as not
+correct. "Asked" means the candidate answered it at least once: the question on screen when they say
+"finish interview" without answering it is not held against them.
+
+The state is plain data (`InterviewState.to_dict()` is JSON-safe) so the caller can persist it at every
+transition and a restarted server resumes exactly where the candidate was.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol
+
+from interviews.domain import Grade, QuestionKind, QuestionRef, Verdict
+
+Stage = Literal["general", "topic", "finished"]
+Event = Literal["asked", "praised", "hinted", "revealed", "repeat", "finished"]
+
+MAX_ATTEMPTS = 2
+
+
+class InterviewOver(Exception):
+    """An answer arrived for an interview that has already finished."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    general_questions: int = 2
+    max_questions: int = 8  # includes the general questions
+
+
+class QuestionSource(Protocol):
+    def next_question(self, *, kind: str, exclude_ids: Collection[int]) -> QuestionRef | None: ...
+
+
+class Grader(Protocol):
+    def grade(self, question: QuestionRef, answer: str) -> Grade: ...
+
+
+@dataclass
+class InterviewState:
+    stage: Stage = "general"
+    question_number: int = 0  # 1-based number of the current question; 0 before the first
+    attempt: int = 1
+    current: QuestionRef | None = None
+    asked_ids: list[int] = field(default_factory=list)
+    answered: int = 0  # questions answered at least once (the accuracy denominator)
+    correct: int = 0  # questions whose final verdict was correct
+    revealed: int = 0
+    last_message: str = ""  # what the interviewer said last, shown again after a reload
+
+    @property
+    def finished(self) -> bool:
+        return self.stage == "finished"
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "stage": self.stage,
+            "question_number": self.question_number,
+            "attempt": self.attempt,
+            "current": self.current.to_dict() if self.current else None,
+            "asked_ids": list(self.asked_ids),
+            "answered": self.answered,
+            "correct": self.correct,
+            "revealed": self.revealed,
+            "last_message": self.last_message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> InterviewState:
+        current = data.get("current")
+        return cls(
+            stage=data.get("stage", "general"),
+            question_number=data.get("question_number", 0),
+            attempt=data.get("attempt", 1),
+            current=QuestionRef.from_dict(current) if current else None,
+            asked_ids=list(data.get("asked_ids", [])),
+            answered=data.get("answered", 0),
+            correct=data.get("correct", 0),
+            revealed=data.get("revealed", 0),
+            last_message=data.get("last_message", ""),
+        )
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One graded attempt, as the caller persists it (an interviews.Turn)."""
+
+    question: QuestionRef
+    question_number: int
+    attempt: int
+    transcript: str
+    verdict: Verdict
+    score: float
+    feedback: str  # praise, hint or revealed answer, as said to the candidate
+    missed_points: tuple[str, ...] = ()
+    hint_shown: bool = False
+    answer_revealed: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event: Event
+    interviewer_message: str  # everything the interviewer says now, the next question included
+    grade: Grade | None = None
+    record: AttemptRecord | None = None
+    next_question: QuestionRef | None = None  # a newly asked question, None for a retry or the end
+
+
+# --- Transitions -----------------------------------------------------------------------------------
+
+
+def start(config: EngineConfig, source: QuestionSource) -> tuple[InterviewState, Outcome]:
+    """Ask the first question."""
+    state, question = _advance(InterviewState(), config, source)
+    if question is None:
+        message = "I'm sorry, I have no questions ready for this interview. Please try another topic."
+        return replace(state, last_message=message), Outcome("finished", message)
+    message = f"Let's begin. Question 1: {question.text}"
+    return replace(state, last_message=message), Outcome("asked", message, next_question=question)
+
+
+def answer(
+    state: InterviewState,
+    transcript: str,
+    *,
+    config: EngineConfig,
+    source: QuestionSource,
+    grader: Grader,
+) -> tuple[InterviewState, Outcome]:
+    """Handle one answer to the current question: praise, hint, reveal, repeat or finish."""
+    if state.finished or state.current is None:
+        raise InterviewOver("The interview has already finished.")
+    if is_finish_command(transcript):
+        return finish(state)
+    if not _has_words(transcript):
+        message = f"Sorry, I didn't catch that. Could you please repeat your answer? {state.current.text}"
+        return replace(state, last_message=message), Outcome("repeat", message)
+
+    question = state.current
+    grade = grader.grade(question, transcript)
+    first_answer = state.attempt == 1
+    answered = state.answered + (1 if first_answer else 0)
+
+    if grade.verdict == "correct":
+        feedback = grade.praise or "Correct, well done."
+        state = replace(state, answered=answered, correct=state.correct + 1)
+        record = _record(state, transcript, grade, feedback)
+        return _move_on(state, config, source, feedback, event="praised", grade=grade, record=record)
+
+    if state.attempt < MAX_ATTEMPTS:
+        hint = _hint_for(question, grade)
+        opener = "You're partly there." if grade.verdict == "partial" else "Not quite."
+        feedback = f"{opener} Hint: {hint}"
+        record = _record(state, transcript, grade, feedback, hint_shown=True)
+        message = f"{feedback} Please try again."
+        state = replace(state, answered=answered, attempt=state.attempt + 1, last_message=message)
+        return state, Outcome("hinted", message, grade=grade, record=record)
+
+    feedback = f"Not quite. Here is a model answer: {question.reference_answer}"
+    state = replace(state, answered=answered, revealed=state.revealed + 1)
+    record = _record(state, transcript, grade, feedback, answer_revealed=True)
+    return _move_on(state, config, source, feedback, event="revealed", grade=grade, record=record)
+
+
+def finish(state: InterviewState) -> tuple[InterviewState, Outcome]:
+    """End the interview now (also in the middle of a retry)."""
+    message = "Thank you, the interview is finished. Your report is ready."
+    state = replace(state, stage="finished", current=None, attempt=1, last_message=message)
+    return state, Outcome("finished", message)
+
+
+def _move_on(
+    state: InterviewState,
+    config: EngineConfig,
+    source: QuestionSource,
+    feedback: str,
+    *,
+    event: Event,
+    grade: Grade,
+    record: AttemptRecord,
+) -> tuple[InterviewState, Outcome]:
+    state, question = _advance(state, config, source)
+    if question is None:
+        state, ending = finish(state)
+        message = f"{feedback} That was the last question. {ending.interviewer_message}"
+        return replace(state, last_message=message), Outcome(event, message, grade=grade, record=record)
+    message = f"{feedback} Question {state.question_number}: {question.text}"
+    state = replace(state, last_message=message)
+    return state, Outcome(event, message, grade=grade, record=record, next_question=question)
+
+
+def _advance(
+    state: InterviewState, config: EngineConfig, source: QuestionSource
+) -> tuple[InterviewState, QuestionRef | None]:
+    """The state with the next question put, or (finished state, None) when there is none."""
+    if state.question_number >= config.max_questions:
+        return replace(state, stage="finished", current=None, attempt=1), None
+    kinds: list[QuestionKind] = ["topic"]
+    if state.question_number < config.general_questions:
+        kinds = ["general", "topic"]
+    for kind in kinds:
+        # Running out of general questions is no reason to stop: move on to the topic.
+        question = source.next_question(kind=kind, exclude_ids=tuple(state.asked_ids))
+        if question is not None:
+            return (
+                replace(
+                    state,
+                    stage=kind,
+                    question_number=state.question_number + 1,
+                    attempt=1,
+                    current=question,
+                    asked_ids=[*state.asked_ids, question.id],
+                ),
+                question,
+            )
+    return replace(state, stage="finished", current=None, attempt=1), None
+
+
+def _record(
+    state: InterviewState,
+    transcript: str,
+    grade: Grade,
+    feedback: str,
+    *,
+    hint_shown: bool = False,
+    answer_revealed: bool = False,
+) -> AttemptRecord:
+    assert state.current is not None
+    return AttemptRecord(
+        question=state.current,
+        question_number=state.question_number,
+        attempt=state.attempt,
+        transcript=transcript.strip(),
+        verdict=grade.verdict,
+        score=grade.score,
+        feedback=feedback,
+        missed_points=tuple(grade.missing_points),
+        hint_shown=hint_shown,
+        answer_revealed=answer_revealed,
+    )
+
+
+def _hint_for(question: QuestionRef, grade: Grade) -> str:
+    if grade.hint:
+        return grade.hint
+    if question.hint:
+        return question.hint
+    if grade.missing_points:
+        return f"think about {grade.missing_points[0]}."
+    return "think about the core idea the question asks for, and give a concrete example."
+
+
+def _has_words(text: str) -> bool:
+    return bool(text) and any(ch.isalnum() for ch in text)
+
+
+# --- "finish interview" ----------------------------------------------------------------------------
+
+# A finish command is a short utterance made only of: optional framing words (politeness, "I'd like
+# to", "let's", "can we", fillers), one finish verb, optional determiners, the word "interview", and
+# optional trailing politeness. Any other word ("project", "loop", "deadline", "had", "process") means
+# the candidate is talking *about* finishing, not asking to finish.
+# "finnish": Whisper's spelling of a clipped "finish"; "done": "I'm done with the interview".
+_FINISH_VERBS = {"finish", "finnish", "end", "stop", "quit", "terminate", "conclude", "close", "exit", "wrap", "done"}
+_BETWEEN = {"the", "this", "my", "our", "up", "with"}
+_NOUNS = {"interview"}
+_FRAMING = {
+    # politeness, fillers and discourse markers
+    "ok", "okay", "alright", "right", "so", "well", "yes", "yeah", "no", "please", "thanks", "thank",
+    "you", "um", "uh", "er", "erm", "hmm", "oh", "sorry", "actually", "just", "now", "here", "today",
+    "for", "then", "and", "me", "hey", "interbot", "bot", "thats", "all", "it", "finished", "enough",
+    # desire / imperative framing: "I'd like to", "I want to", "let's", "can we", "could you", "I think"
+    "i", "id", "im", "ill", "would", "like", "to", "want", "wanna", "lets", "let", "us", "can", "could",
+    "we", "think", "ready", "done", "go", "ahead", "should", "need", "am", "will",
+}
+_MAX_COMMAND_WORDS = 14
+
+
+def is_finish_command(text: str) -> bool:
+    """True when the candidate asks to end the interview ("Finish the interview.", "let's end the
+    interview", "I'd like to finish the interview now"), False for answers that mention finishing."""
+    words = _normalise(text)
+    if not words or len(words) > _MAX_COMMAND_WORDS:
+        return False
+    for index, word in enumerate(words):
+        if word not in _FINISH_VERBS:
+            continue
+        end = index + 1
+        while end < len(words) and words[end] in _BETWEEN:
+            end += 1
+        if end < len(words) and words[end] in _NOUNS:
+            others = words[:index] + words[end + 1 :]
+            if all(other in _FRAMING or other in _FINISH_VERBS for other in others):
+                return True
+    return False
+
+
+def _normalise(text: str) -> list[str]:
+    # Apostrophes are dropped so "I'd"/"let's" match "id"/"lets" whatever quote the STT used.
+    text = re.sub(r"[’'`]", "", (text or "").lower())
+    return re.findall(r"[a-z0-9]+", text)

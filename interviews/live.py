@@ -1,0 +1,519 @@
+"""The Gradio Blocks app of a live interview: shows and speaks questions, takes spoken or typed answers.
+
+Callbacks stay thin: they check the Django user owns the interview, call interviews.services.sessions
+in the inference pool, publish the new LiveState to the websocket group and render it.
+
+Stable element ids (for browser tests and the page's own JS), all inside the Gradio iframe:
+    #live-question         current question text          #live-meta        stage, question n of N, attempt
+    #live-voice            interviewer audio (autoplay)   #live-status      progress ("Transcribing…") / idle
+    #live-mic              microphone recorder            #live-mic-status  "microphone unavailable" notice
+    #live-answer-text      typed answer                   #live-submit      submit the answer
+    #live-finish           finish the interview           #live-error       input / service error text
+    #live-transcript       what was heard / typed         #live-verdict     correct / partial / incorrect
+    #live-feedback         praise, hint or revealed answer
+    #live-notices          fallback notices               #live-expression  expression seen during the answer
+    #live-consent-video    webcam consent switch          #live-webcam      webcam recorder
+    #live-report           link to the report (when finished)
+    #live-history          earlier questions and verdicts
+    #live-submission-id    hidden: id of the current answer draft (a double submit is graded once)
+"""
+from __future__ import annotations
+
+import html
+import logging
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from interviews import live_events
+from interviews.gradio_mount import user_for_cookies
+from interviews.inference import run_inference
+from interviews.models import InterviewSession
+from interviews.services import sessions
+from interviews.services.registry import InputError, ServiceError
+
+logger = logging.getLogger(__name__)
+
+NOT_AVAILABLE = "This interview is not available."
+FINISHED_STATUSES = {"finished", "abandoned"}
+VERDICT_LABELS = {"correct": "Correct", "partial": "Partially correct", "incorrect": "Not quite"}
+STAGE_LABELS = {"general": "General questions", "topic": "Topic questions", "finished": "Finished"}
+_VOICE_DIR = Path(tempfile.gettempdir()) / "interbot-voice"
+_VOICE_MAX_AGE_SECONDS = 15 * 60
+
+
+class NotAllowed(Exception):
+    """The request has no Django user, or the interview is not theirs."""
+
+
+# --- Thin sync helpers (run off the event loop) -------------------------------------------------
+
+
+def _owned_session(cookies: dict[str, str], session_id: Any) -> InterviewSession:
+    user = user_for_cookies(cookies)
+    try:
+        pk = int(session_id)
+    except (TypeError, ValueError):
+        raise NotAllowed from None
+    session = InterviewSession.objects.filter(pk=pk, owner=user).first() if user else None
+    if session is None:
+        raise NotAllowed
+    return session
+
+
+_authorise = sync_to_async(_owned_session)
+
+
+def _voice_file(text: str) -> str | None:
+    """Speak `text` into a temporary file Gradio can serve; None when there is nothing to say or TTS fails."""
+    if not text.strip():
+        return None
+    try:
+        audio, mime = sessions.speak(text=text)
+    except ServiceError as error:
+        logger.warning("TTS failed, the page shows text only: %s", error)
+        return None
+    _VOICE_DIR.mkdir(parents=True, exist_ok=True)
+    _prune_voice_files()
+    suffix = ".mp3" if "mpeg" in mime or "mp3" in mime else ".ogg" if "ogg" in mime else ".wav"
+    with tempfile.NamedTemporaryFile(dir=_VOICE_DIR, suffix=suffix, delete=False) as handle:
+        handle.write(audio)
+    return handle.name
+
+
+def _prune_voice_files() -> None:
+    # Gradio copies served files into its own cache, so ours are only needed for a moment.
+    cutoff = time.time() - _VOICE_MAX_AGE_SECONDS
+    for path in _VOICE_DIR.glob("tmp*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _report_url(session_id: int, state_url: str = "") -> str:
+    if state_url:
+        return state_url
+    try:
+        return reverse("analytics:report", args=[session_id])
+    except NoReverseMatch:  # the report pages may not be installed yet
+        return reverse("interviews:detail", args=[session_id])
+
+
+def _load(cookies, session_id):
+    session = _owned_session(cookies, session_id)
+    state = sessions.live_state(session=session)
+    return session, state
+
+
+def _submit(cookies, session_id, *, text, audio_path, submission_id):
+    session = _owned_session(cookies, session_id)
+    return sessions.submit_answer(
+        session=session, text=text, audio_path=audio_path, submission_id=submission_id
+    )
+
+
+def _finish(cookies, session_id):
+    return sessions.finish_interview(session=_owned_session(cookies, session_id))
+
+
+def _expressions(cookies, session_id, video_path):
+    return sessions.record_expressions(session=_owned_session(cookies, session_id), video_path=video_path)
+
+
+# --- Rendering a LiveState ----------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return html.escape(text or "")
+
+
+def _question_html(state) -> str:
+    if state.status in FINISHED_STATUSES:
+        return '<div class="ib-question ib-done">The interview is over. Thank you!</div>'
+    if not state.question_text:
+        return '<div class="ib-question ib-muted">Preparing your first question…</div>'
+    return f'<div class="ib-question">{_esc(state.question_text)}</div>'
+
+
+def _meta_html(state) -> str:
+    stage = STAGE_LABELS.get(state.stage, state.stage.title())
+    parts = [f'<span class="ib-chip ib-stage-{_esc(state.stage)}">{_esc(stage)}</span>']
+    if state.question_number:
+        parts.append(
+            f'<span class="ib-chip">Question {state.question_number} of {state.total_questions}</span>'
+        )
+    if state.status not in FINISHED_STATUSES and state.question_number:
+        label = "Second attempt" if state.attempt >= 2 else "First attempt"
+        parts.append(f'<span class="ib-chip ib-attempt-{state.attempt}">{label}</span>')
+    return '<div class="ib-meta">' + "".join(parts) + "</div>"
+
+
+def _verdict_html(state) -> str:
+    if not state.last_verdict:
+        return '<div class="ib-verdict ib-verdict-none"></div>'
+    label = VERDICT_LABELS.get(state.last_verdict, state.last_verdict.title())
+    return f'<div class="ib-verdict ib-verdict-{_esc(state.last_verdict)}">{_esc(label)}</div>'
+
+
+def _feedback_html(state) -> str:
+    # After a graded answer: that answer's praise, hint or revealed answer; otherwise the interviewer's words.
+    said = state.history[-1].get("feedback", "") if state.last_verdict and state.history else ""
+    said = said or state.interviewer_message
+    if not said:
+        return '<div class="ib-feedback ib-muted"></div>'
+    return f'<div class="ib-feedback">{_esc(said)}</div>'
+
+
+def _notices_html(notices: list[str]) -> str:
+    if not notices:
+        return '<div class="ib-notices"></div>'
+    items = "".join(f"<li>{_esc(n)}</li>" for n in notices)
+    return f'<div class="ib-notices" role="status"><ul>{items}</ul></div>'
+
+
+def _expression_html(label: str) -> str:
+    if not label:
+        return '<div class="ib-expression ib-muted">No expression analysed yet.</div>'
+    return f'<div class="ib-expression">Expression seen: <strong>{_esc(label)}</strong></div>'
+
+
+def _report_html(state) -> str:
+    if state.status not in FINISHED_STATUSES:
+        return ""
+    url = _esc(_report_url(state.session_id, state.report_url))
+    return f'<a class="ib-report-link" href="{url}" target="_top">See your interview report →</a>'
+
+
+def _history_html(state) -> str:
+    if not state.history:
+        return '<p class="ib-muted">Your answers will appear here.</p>'
+    rows = []
+    for item in state.history:
+        verdict = item.get("verdict", "")
+        rows.append(
+            '<li class="ib-history-item">'
+            f'<div class="ib-history-q">{_esc(item.get("question", ""))}</div>'
+            f'<div class="ib-history-a">{_esc(item.get("transcript", ""))}</div>'
+            f'<span class="ib-chip ib-verdict-{_esc(verdict)}">{_esc(VERDICT_LABELS.get(verdict, verdict))}</span>'
+            f'<div class="ib-history-f">{_esc(item.get("feedback", ""))}</div>'
+            "</li>"
+        )
+    return '<ol class="ib-history">' + "".join(rows) + "</ol>"
+
+
+def _status_html(message: str = "") -> str:
+    if not message:
+        return '<div class="ib-status ib-idle"></div>'
+    return f'<div class="ib-status ib-busy" role="status"><span class="ib-spinner"></span>{_esc(message)}</div>'
+
+
+def _error_html(message: str = "") -> str:
+    if not message:
+        return '<div class="ib-error"></div>'
+    return f'<div class="ib-error" role="alert">{_esc(message)}</div>'
+
+
+# --- The Blocks ---------------------------------------------------------------------------------
+
+GRADIO_CSS = """
+.gradio-container { max-width: 1100px !important; margin: 0 auto; padding-top: .5rem !important; }
+footer { display: none !important; }
+.ib-question { font-size: 1.35rem; line-height: 1.5; font-weight: 600; padding: 1.1rem 1.25rem;
+  border-radius: 14px; background: var(--color-accent-soft); border: 1px solid var(--border-color-accent); }
+.ib-question.ib-done { background: #ecfdf5; border-color: #34d399; }
+.ib-meta { display: flex; gap: .5rem; flex-wrap: wrap; margin-bottom: .25rem; }
+.ib-chip { display: inline-block; padding: .15rem .6rem; border-radius: 999px; font-size: .8rem;
+  background: var(--neutral-100); color: var(--neutral-700); border: 1px solid var(--neutral-200); }
+.ib-attempt-2 { background: #fff7ed; color: #9a3412; border-color: #fdba74; }
+.ib-verdict { font-weight: 700; font-size: 1.1rem; padding: .4rem .8rem; border-radius: 10px; display: inline-block; }
+.ib-verdict-none { display: none; }
+.ib-verdict-correct { background: #dcfce7; color: #166534; }
+.ib-verdict-partial { background: #fef9c3; color: #854d0e; }
+.ib-verdict-incorrect { background: #fee2e2; color: #991b1b; }
+.ib-feedback { font-size: 1.05rem; line-height: 1.5; padding: .6rem 0; }
+.ib-muted { color: var(--neutral-500); }
+.ib-notices ul { margin: 0; padding: .5rem 1rem .5rem 2rem; background: #fffbeb; border: 1px solid #fcd34d;
+  border-radius: 10px; color: #92400e; }
+.ib-error[role=alert] { padding: .6rem 1rem; background: #fef2f2; border: 1px solid #fca5a5; border-radius: 10px;
+  color: #991b1b; font-weight: 600; }
+.ib-status.ib-busy { display: flex; align-items: center; gap: .6rem; color: var(--color-accent); font-weight: 600; }
+.ib-spinner { width: 1rem; height: 1rem; border: 2px solid currentColor; border-right-color: transparent;
+  border-radius: 50%; animation: ib-spin .8s linear infinite; }
+@keyframes ib-spin { to { transform: rotate(360deg); } }
+.ib-report-link { display: inline-block; margin-top: .5rem; padding: .7rem 1.2rem; border-radius: 10px;
+  background: var(--color-accent); color: white !important; font-weight: 700; text-decoration: none; }
+.ib-history { padding-left: 1.2rem; }
+.ib-history-item { margin-bottom: .9rem; }
+.ib-history-q { font-weight: 600; }
+.ib-history-a { color: var(--neutral-600); font-style: italic; margin: .2rem 0; }
+.ib-history-f { font-size: .9rem; margin-top: .2rem; }
+#live-mic-status:not([data-active]) { display: none; }
+#live-mic-status { padding: .5rem .8rem; border-radius: 10px; background: #eff6ff; color: #1e40af; }
+"""
+
+# Runs inside the iframe: when the browser refuses the microphone, switch to typed answers and say so.
+GRADIO_HEAD = """
+<script>
+(function () {
+  function typedMode(reason) {
+    var box = document.getElementById('live-mic-status');
+    if (box) {
+      box.textContent = 'Microphone unavailable (' + reason + '). Type your answer below instead.';
+      box.dataset.active = '1';
+    }
+    var mic = document.getElementById('live-mic');
+    if (mic) { mic.style.display = 'none'; }
+    var text = document.querySelector('#live-answer-text textarea');
+    if (text) { text.focus(); }
+    document.documentElement.dataset.answerMode = 'typed';
+  }
+  window.interbotTypedMode = typedMode;
+  var md = navigator.mediaDevices;
+  if (!md || !md.getUserMedia) {
+    document.addEventListener('DOMContentLoaded', function () { setTimeout(function () { typedMode('not supported by this browser'); }, 1500); });
+    return;
+  }
+  var original = md.getUserMedia.bind(md);
+  md.getUserMedia = function (constraints) {
+    return original(constraints).catch(function (error) {
+      if (constraints && constraints.audio && !constraints.video) { typedMode(error.name === 'NotAllowedError' ? 'permission denied' : error.name); }
+      throw error;
+    });
+  };
+  if (navigator.permissions && navigator.permissions.query) {
+    navigator.permissions.query({ name: 'microphone' }).then(function (status) {
+      if (status.state === 'denied') { setTimeout(function () { typedMode('permission denied'); }, 1500); }
+    }).catch(function () {});
+  }
+})();
+</script>
+"""
+
+
+def build_blocks() -> gr.Blocks:
+    """The live-interview app; one instance serves every session (the session comes from ?session=<pk>)."""
+    with gr.Blocks(title="InterBot live interview", delete_cache=(900, 1800), fill_width=True) as demo:
+        session_id = gr.State(None)
+
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                meta = gr.HTML(_meta_html_placeholder(), elem_id="live-meta")
+                question = gr.HTML('<div class="ib-question ib-muted">Loading…</div>', elem_id="live-question")
+                voice = gr.Audio(
+                    label="Interviewer", type="filepath", autoplay=True, interactive=False,
+                    elem_id="live-voice", buttons=[],
+                )
+                status = gr.HTML(_status_html(), elem_id="live-status")
+                error = gr.HTML(_error_html(), elem_id="live-error")
+                with gr.Group():
+                    gr.HTML("", elem_id="live-mic-status")  # filled by GRADIO_HEAD when the mic fails
+                    mic = gr.Audio(
+                        sources=["microphone"], type="filepath", label="Answer aloud",
+                        elem_id="live-mic", buttons=[],
+                    )
+                    answer_text = gr.Textbox(
+                        label="…or type your answer", lines=3, max_lines=10, elem_id="live-answer-text",
+                        placeholder="Type here if you prefer not to speak. Typing “finish interview” ends it.",
+                    )
+                    submission_id = gr.Textbox(visible=False, elem_id="live-submission-id")
+                with gr.Row():
+                    submit = gr.Button("Submit answer", variant="primary", elem_id="live-submit", scale=3)
+                    finish = gr.Button("Finish interview", variant="stop", elem_id="live-finish", scale=1)
+                report = gr.HTML("", elem_id="live-report")
+            with gr.Column(scale=2):
+                transcript = gr.Textbox(
+                    label="What we heard", interactive=False, lines=3, elem_id="live-transcript"
+                )
+                verdict = gr.HTML(_verdict_html_empty(), elem_id="live-verdict")
+                feedback = gr.HTML('<div class="ib-feedback"></div>', elem_id="live-feedback")
+                notices = gr.HTML(_notices_html([]), elem_id="live-notices")
+                with gr.Accordion("Webcam (optional)", open=False):
+                    consent_video = gr.Checkbox(
+                        label="Analyse my facial expressions while I answer", value=False,
+                        elem_id="live-consent-video",
+                    )
+                    webcam = gr.Video(
+                        sources=["webcam"], include_audio=True, label="Record while you answer",
+                        webcam_options=gr.WebcamOptions(mirror=False), visible=False, elem_id="live-webcam",
+                    )
+                    expression = gr.HTML(_expression_html(""), elem_id="live-expression")
+                with gr.Accordion("Your answers so far", open=False):
+                    history = gr.HTML(_history_html_empty(), elem_id="live-history")
+
+        state_outputs = [meta, question, transcript, verdict, feedback, notices, expression, report, history]
+        answer_controls = [mic, answer_text, submit, finish]
+
+        def render(state, *, voice_path=None, error_message="", status_message="", clear_answer=False):
+            done = state.status in FINISHED_STATUSES
+            update: dict = {
+                meta: _meta_html(state),
+                question: _question_html(state),
+                transcript: state.last_transcript,
+                verdict: _verdict_html(state),
+                feedback: _feedback_html(state),
+                notices: _notices_html(state.notices),
+                expression: _expression_html(state.expression),
+                report: _report_html(state),
+                history: _history_html(state),
+                status: _status_html(status_message),
+                error: _error_html(error_message),
+                submit: gr.update(interactive=not done),
+                finish: gr.update(interactive=not done),
+                mic: gr.update(interactive=not done),
+                answer_text: gr.update(interactive=not done),
+            }
+            if voice_path is not None:
+                update[voice] = voice_path
+            if clear_answer:
+                update[mic] = gr.update(value=None, interactive=not done)
+                update[answer_text] = gr.update(value="", interactive=not done)
+                update[submission_id] = uuid.uuid4().hex
+            return update
+
+        def refused(message=NOT_AVAILABLE):
+            return {
+                question: f'<div class="ib-question ib-muted">{_esc(message)}</div>',
+                error: _error_html(message),
+                status: _status_html(),
+                **{control: gr.update(interactive=False) for control in answer_controls},
+            }
+
+        async def on_load(request: gr.Request):
+            requested = request.query_params.get("session")
+            try:
+                session, state = await run_inference(_load, dict(request.cookies), requested)
+            except NotAllowed:
+                yield {session_id: None, **refused()}
+                return
+            spoken = "" if state.status in FINISHED_STATUSES else _words_to_say(state)
+            yield {
+                session_id: session.pk,
+                submission_id: uuid.uuid4().hex,
+                consent_video: session.consent_video,
+                webcam: gr.update(visible=session.consent_video),
+                **render(state),
+            }
+            if spoken:
+                yield {voice: await run_inference(_voice_file, spoken)}
+
+        async def on_submit(pk, text, audio_path, draft_id, request: gr.Request):
+            text = (text or "").strip()
+            audio_path = None if text else audio_path
+            if not text and not audio_path:
+                yield {error: _error_html("Record or type an answer first.")}
+                return
+            if audio_path and os.path.getsize(audio_path) > settings.MAX_UPLOAD_BYTES:
+                limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+                yield {error: _error_html(f"That recording is too large (limit {limit} MB). Please keep answers shorter.")}
+                return
+            progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
+            yield {status: _status_html(progress), error: _error_html(), submit: gr.update(interactive=False)}
+            if pk is not None:
+                await live_events.apublish_progress(pk, progress)
+            try:
+                state = await run_inference(
+                    _submit, dict(request.cookies), pk, text=text or None, audio_path=audio_path,
+                    submission_id=draft_id or uuid.uuid4().hex,
+                )
+            except NotAllowed:
+                yield refused()
+                return
+            except InputError as problem:
+                # Nothing changed: the answer stays in the recorder / textbox to fix or retry.
+                yield {status: _status_html(), error: _error_html(problem.user_message), submit: gr.update(interactive=True)}
+                await live_events.apublish_progress(pk, "")
+                return
+            except ServiceError as problem:
+                logger.warning("Answer of interview %s not processed: %s", pk, problem)
+                yield {
+                    status: _status_html(),
+                    error: _error_html(f"{problem.user_message} Your answer was kept; please try again."),
+                    submit: gr.update(interactive=True),
+                }
+                await live_events.apublish_progress(pk, "")
+                return
+            await live_events.apublish_state(pk, state)
+            yield render(state, status_message="Preparing the interviewer's reply…", clear_answer=True)
+            # The interviewer's words already carry the next question (or the hint, or the goodbye).
+            voice_path = await run_inference(_voice_file, _words_to_say(state))
+            await live_events.apublish_progress(pk, "")
+            yield render(state, voice_path=voice_path)
+
+        async def on_finish(pk, request: gr.Request):
+            yield {status: _status_html("Finishing the interview and writing your report…")}
+            if pk is not None:
+                await live_events.apublish_progress(pk, "Finishing…")
+            try:
+                state = await run_inference(_finish, dict(request.cookies), pk)
+            except NotAllowed:
+                yield refused()
+                return
+            except ServiceError as problem:
+                yield {status: _status_html(), error: _error_html(problem.user_message)}
+                return
+            await live_events.apublish_state(pk, state)
+            yield render(state)
+            yield {voice: await run_inference(_voice_file, state.interviewer_message or "Thank you, the interview is over.")}
+
+        async def on_webcam(pk, video_path, consent, request: gr.Request):
+            if not video_path or not consent:
+                return {}
+            if os.path.getsize(video_path) > settings.MAX_UPLOAD_BYTES:
+                return {error: _error_html("That webcam clip is too large to analyse.")}
+            try:
+                state = await run_inference(_expressions, dict(request.cookies), pk, video_path)
+            except NotAllowed:
+                return refused()
+            except ServiceError as problem:  # InputError included: no face, unreadable clip…
+                return {error: _error_html(problem.user_message)}
+            await live_events.apublish_state(pk, state)
+            return {expression: _expression_html(state.expression), notices: _notices_html(state.notices)}
+
+        every_output = [
+            session_id, submission_id, consent_video, webcam, voice, status, error, submit, finish, mic, answer_text,
+            *state_outputs,
+        ]
+        demo.load(on_load, inputs=None, outputs=every_output, show_progress="hidden")
+        submit_event = dict(
+            fn=on_submit, inputs=[session_id, answer_text, mic, submission_id], outputs=every_output,
+            show_progress="hidden", trigger_mode="once", concurrency_limit=None,
+        )
+        submit.click(**submit_event)
+        answer_text.submit(**submit_event)
+        finish.click(
+            on_finish, inputs=[session_id], outputs=every_output, show_progress="hidden", trigger_mode="once",
+            concurrency_limit=None,
+        )
+        consent_video.change(lambda on: gr.update(visible=on), inputs=consent_video, outputs=webcam)
+        webcam.change(
+            on_webcam, inputs=[session_id, webcam, consent_video], outputs=every_output,
+            show_progress="minimal", concurrency_limit=None,
+        )
+        demo.queue(default_concurrency_limit=None)
+    return demo
+
+
+def _words_to_say(state) -> str:
+    return state.interviewer_message or state.question_text
+
+
+def _meta_html_placeholder() -> str:
+    return '<div class="ib-meta"><span class="ib-chip">Connecting…</span></div>'
+
+
+def _verdict_html_empty() -> str:
+    return '<div class="ib-verdict ib-verdict-none"></div>'
+
+
+def _history_html_empty() -> str:
+    return '<p class="ib-muted">Your answers will appear here.</p>'

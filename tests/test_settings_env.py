@@ -1,0 +1,86 @@
+"""Settings read the environment at import time, so each case imports them in a fresh interpreter."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST", ""),
+    "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "channel_hosts": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", []),
+    "debug": settings.DEBUG, "ssl_redirect": getattr(settings, "SECURE_SSL_REDIRECT", False),
+}))
+"""
+
+
+def _clean_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    env["DJANGO_SETTINGS_MODULE"] = "interbot_site.settings"
+    env.update(overrides)
+    return env
+
+
+def _settings_under(**env: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=BASE_DIR,
+        env=_clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_without_urls_the_site_uses_sqlite_and_the_in_memory_channel_layer():
+    values = _settings_under(DEBUG="1")
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"].endswith("db.sqlite3")
+    assert values["channel_layer"] == "channels.layers.InMemoryChannelLayer"
+
+
+def test_database_url_selects_postgresql_and_redis_url_selects_channels_redis():
+    values = _settings_under(
+        DEBUG="1",
+        DATABASE_URL="postgres://interbot:secret@db.internal:5432/interbot",
+        REDIS_URL="redis://cache.internal:6379/1",
+    )
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert (values["name"], values["host"]) == ("interbot", "db.internal")
+    assert values["channel_layer"] == "channels_redis.core.RedisChannelLayer"
+    assert values["channel_hosts"] == ["redis://cache.internal:6379/1"]
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS], cwd=BASE_DIR, env=_clean_env(DEBUG="0"),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_passes_with_the_production_environment():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=_clean_env(DEBUG="0", SECRET_KEY="x7#kq2!vL9-production-like-secret-key-0123456789abcdefgh", ALLOWED_HOSTS="example.com"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    production = _settings_under(DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.com")
+    assert production["debug"] is False and production["ssl_redirect"] is True
