@@ -22,5 +22,10 @@ class ProfileForm(forms.ModelForm):
             "default_difficulty": {"invalid_choice": "Choose easy, medium or hard."},
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["target_role", "default_topic", "default_difficulty"]:
+            self.fields[name].choices = [("", "No preference"), *self.fields[name].choices[1:]]
+
     def clean_display_name(self) -> str:
         return " ".join(self.cleaned_data["display_name"].split())

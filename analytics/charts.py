@@ -7,6 +7,10 @@ from analytics.selectors import CandidateDashboard, CohortDashboard, GroupStat, 
 
 EXPRESSIONS = ["angry", "disgust", "fear", "sad", "surprise", "neutral", "happy"]
 PALETTE = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#ca8a04"]
+EXPRESSION_COLOURS = {
+    "happy": "#16a34a", "neutral": "#94a3b8", "surprise": "#ca8a04", "sad": "#2563eb",
+    "fear": "#9333ea", "angry": "#dc2626", "disgust": "#ea580c",
+}
 
 
 def _percent(value: float | None) -> float | None:
@@ -34,7 +38,8 @@ def expression_mix(mix: list[tuple[str, int]]) -> dict[str, Any]:
         "type": "doughnut",
         "data": {
             "labels": [label for label, _ in mix],
-            "datasets": [{"data": [n for _, n in mix], "backgroundColor": PALETTE[: len(mix)] or PALETTE}],
+            "datasets": [{"data": [n for _, n in mix],
+                          "backgroundColor": [EXPRESSION_COLOURS.get(label, "#64748b") for label, _ in mix]}],
         },
     }
 

@@ -134,6 +134,14 @@ def answer_rows(sessions: QuerySet[InterviewSession]) -> Iterator[tuple[Any, ...
 
 # --- Markdown ---------------------------------------------------------------------------------
 
+def format_metric(value) -> str:
+    """Speaking metrics: a rate like 0.05 fillers per word needs decimals, 131 words/min does not."""
+    if value is None or value == "":
+        return "–"
+    value = float(value)
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+
+
 def _md_text(text: str) -> str:
     """Keep a transcript on its own quoted block, whatever newlines it carries."""
     return "\n".join(f"> {line}" if line else ">" for line in (text or "(no answer)").splitlines())
@@ -166,7 +174,7 @@ def report_markdown(view: InterviewReport) -> str:
         if items:
             lines += ["", f"## {title}", "", *[f"- {item}" for item in items]]
     if view.speaking:
-        lines += ["", "## Speaking", "", *[f"- {label}: {value:.1f}" for label, value in view.speaking]]
+        lines += ["", "## Speaking", "", *[f"- {label}: {format_metric(value)}" for label, value in view.speaking]]
     lines += ["", "## Questions"]
     for question in view.questions:
         lines += ["", f"### {question.number}. {question.text}", ""]

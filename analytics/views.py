@@ -24,6 +24,7 @@ from analytics.selectors import (
     interview_report,
     sessions_visible_to,
 )
+from interviews.catalog import TOPICS
 
 # --- reports ----------------------------------------------------------------------------------
 
@@ -112,6 +113,7 @@ def cohort_detail(request, pk: int):
             "form": form,
             "charts": charts.cohort_charts(data),
             "join_url": request.build_absolute_uri(cohort_join_url(cohort)),
+            "topics": TOPICS,
         })
     cohort = get_object_or_404(cohorts_joined_by(request.user), pk=pk)
     return render(request, "analytics/cohort_member.html", {"cohort": cohort})

@@ -86,6 +86,8 @@ def _generate(users: int) -> dict:
     )
     instructor = User.objects.create(username="bench-instructor", email="instructor@bench.test", password=password)
     instructor.groups.add(Group.objects.get_or_create(name=INSTRUCTOR_GROUP)[0])
+    staff = User.objects.create(username="bench-staff", email="staff@bench.test", password=password,
+                                is_staff=True)
     candidates = User.objects.bulk_create(
         (User(username=f"bench{i}", email=f"bench{i}@bench.test", password=password) for i in range(users)),
         batch_size=BATCH,
@@ -151,6 +153,7 @@ def _generate(users: int) -> dict:
         cohorts[size] = cohort.pk
     return {
         "instructor": instructor.pk,
+        "staff": staff.pk,
         "candidates": [user.pk for user in candidates],
         "cohorts": cohorts,
         "session": InterviewSession.objects.filter(owner=candidates[0]).values_list("pk", flat=True).first(),
@@ -168,15 +171,17 @@ def _time_requests(client, urls: list[str]) -> tuple[float, float]:
     return statistics.median(timings), _percentile(timings, 0.95)
 
 
-def _consume(response) -> tuple[float, int, int]:
-    """Seconds, tracemalloc peak bytes and body bytes of reading a (streamed) response."""
-    size = 0
-    tracemalloc.start()
-    tracemalloc.reset_peak()
+def _export(client, url: str) -> tuple[float, int, int]:
+    """Seconds, tracemalloc peak bytes and size of a streamed export, read as a client would.
+
+    Timed and traced in two separate requests: tracemalloc slows allocation-heavy code down.
+    """
     started = time.perf_counter()
-    for chunk in response.streaming_content if response.streaming else [response.content]:
-        size += len(chunk)
+    size = sum(len(chunk) for chunk in client.get(url).streaming_content)
     elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    for _ in client.get(url).streaming_content:
+        pass
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return elapsed, peak, size
@@ -215,10 +220,15 @@ def _measure(backend: str, users: int) -> list[dict]:
     rows.append({"backend": backend, "scenario": f"cohort dashboard ({largest} members)",
                  "p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "ok": p95 < TARGET_P95_MS})
 
+    staff_client = Client(SERVER_NAME="localhost")
+    staff_client.force_login(User.objects.get(pk=ids["staff"]))
+    p50, p95 = _time_requests(staff_client, ["/analytics/admin/"] * 10)
+    rows.append({"backend": backend, "scenario": f"admin overview ({sessions} sessions)",
+                 "p50_ms": round(p50, 1), "p95_ms": round(p95, 1)})
+
     for size, cohort_pk in sorted(ids["cohorts"].items()):
         for kind in ("sessions", "answers"):
-            response = client.get(f"/analytics/cohorts/{cohort_pk}/export/{kind}.csv")
-            seconds, peak, body = _consume(response)
+            seconds, peak, body = _export(client, f"/analytics/cohorts/{cohort_pk}/export/{kind}.csv")
             n = size * SESSIONS_PER_USER * (ANSWERS_PER_SESSION if kind == "answers" else 1)
             rows.append({"backend": backend, "scenario": f"export {kind}.csv ({size} members)", "rows": n,
                          "seconds": round(seconds, 2), "peak_kb": peak // 1024, "csv_kb": body // 1024})
@@ -227,10 +237,16 @@ def _measure(backend: str, users: int) -> list[dict]:
     from accounts.models import Cohort
 
     cohort = Cohort.objects.get(pk=ids["cohorts"][largest])
-    tracemalloc.start()
+
+    def buffered() -> str:
+        rows = list(exports.answer_rows(member_sessions(cohort)))
+        return "".join(exports.csv_lines(exports.ANSWER_COLUMNS, rows))
+
     started = time.perf_counter()
-    body = "".join(exports.csv_lines(exports.ANSWER_COLUMNS, list(exports.answer_rows(member_sessions(cohort)))))
+    body = buffered()
     seconds = time.perf_counter() - started
+    tracemalloc.start()
+    buffered()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     rows.append({"backend": backend, "scenario": f"answers buffered, for contrast ({largest} members)",

@@ -9,7 +9,6 @@ interviews/services/grading.py come from --fit on the fit split only; the held-o
 from __future__ import annotations
 
 import csv
-import math
 import os
 import statistics
 import sys
@@ -138,16 +137,19 @@ def print_table(rows: list[dict]) -> None:
 # Fitting (prints the constants to paste into interviews/services/grading.py)
 
 
-def _logistic_fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000) -> tuple[np.ndarray, float]:
-    w, b = np.zeros(x.shape[1]), 0.0
-    lr = 0.5
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(x @ w + b)))
-        grad_w = x.T @ (p - y) / len(y) + l2 * w
-        grad_b = float(np.mean(p - y))
-        w -= lr * grad_w
-        b -= lr * grad_b
-    return w, b
+def _logistic_fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method (IRLS); the bias is not penalised."""
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(x1.shape[1])
+    penalty = l2 * np.diag([1.0] * x.shape[1] + [0.0])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(x1 @ w)))
+        hessian = x1.T @ (x1 * (p * (1 - p))[:, None]) + penalty
+        step = np.linalg.solve(hessian, x1.T @ (p - y) + penalty @ w)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
 
 
 def _best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:

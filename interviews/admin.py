@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from interviews.catalog import topic_label
+from interviews.catalog import POSITION_LABELS, topic_label
 from interviews.models import ExpressionSample, InterviewSession, Question, Report, Turn
 
 
@@ -106,7 +106,7 @@ class CohortListFilter(admin.RelatedOnlyFieldListFilter):
 @admin.register(InterviewSession)
 class InterviewSessionAdmin(ReviewOnly, admin.ModelAdmin):
     list_display = [
-        "id", "candidate_name", "owner", "topic_name", "position", "difficulty", "status", "accuracy",
+        "id", "candidate_name", "owner", "topic_name", "position_name", "difficulty", "status", "accuracy",
         "turn_count", "fallback_count", "started_at",
     ]  # fmt: skip
     list_display_links = ["id", "candidate_name"]
@@ -115,6 +115,7 @@ class InterviewSessionAdmin(ReviewOnly, admin.ModelAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["owner", "report"]
     list_per_page = 50
+    view_on_site = False  # the site's interview pages are the candidate's own, not a reviewer's
     inlines = [TurnInline, ExpressionSampleInline]
     fieldsets = [
         (None, {"fields": [("owner", "candidate_name", "cohort"), ("topic", "position", "difficulty")]}),
@@ -140,6 +141,10 @@ class InterviewSessionAdmin(ReviewOnly, admin.ModelAdmin):
     @admin.display(description="topic", ordering="topic")
     def topic_name(self, session: InterviewSession) -> str:
         return topic_label(session.topic)
+
+    @admin.display(description="position", ordering="position")
+    def position_name(self, session: InterviewSession) -> str:
+        return POSITION_LABELS.get(session.position, session.position)
 
     @admin.display(description="turns", ordering="_turn_count")
     def turn_count(self, session: InterviewSession) -> int:

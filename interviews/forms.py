@@ -69,7 +69,7 @@ class StartInterviewForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"role": "switch"}),
     )
     consent_video = forms.BooleanField(
-        label="Analyse my facial expressions from the webcam (frames are not stored)",
+        label="Analyse my facial expressions from the webcam during the interview",
         required=False,
         widget=forms.CheckboxInput(attrs={"role": "switch"}),
     )

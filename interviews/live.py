@@ -14,7 +14,7 @@ Stable element ids (for browser tests and the page's own JS), all inside the Gra
     #live-notices          fallback notices               #live-expression  expression seen during the answer
     #live-consent-video    webcam consent switch          #live-webcam      webcam recorder
     #live-report           link to the report (when finished)
-    #live-history          earlier questions and verdicts
+    #live-history          earlier questions and verdicts (inside a closed accordion: open it first)
     #live-submission-id    hidden: id of the current answer draft (a double submit is graded once)
 """
 from __future__ import annotations
@@ -305,7 +305,7 @@ def build_blocks() -> gr.Blocks:
     with gr.Blocks(title="InterBot live interview", delete_cache=(900, 1800), fill_width=True) as demo:
         session_id = gr.State(None)
 
-        with gr.Row(equal_height=False):
+        with gr.Row(equal_height=False, elem_id="live-layout"):
             with gr.Column(scale=3):
                 meta = gr.HTML(_meta_html_placeholder(), elem_id="live-meta")
                 question = gr.HTML('<div class="ib-question ib-muted">Loading…</div>', elem_id="live-question")
@@ -337,7 +337,7 @@ def build_blocks() -> gr.Blocks:
                 verdict = gr.HTML(_verdict_html_empty(), elem_id="live-verdict")
                 feedback = gr.HTML('<div class="ib-feedback"></div>', elem_id="live-feedback")
                 notices = gr.HTML(_notices_html([]), elem_id="live-notices")
-                with gr.Accordion("Webcam (optional)", open=False):
+                with gr.Group(elem_classes=["ib-webcam"]):
                     consent_video = gr.Checkbox(
                         label="Analyse my facial expressions while I answer", value=False,
                         elem_id="live-consent-video",

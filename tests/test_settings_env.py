@@ -84,3 +84,29 @@ def test_check_deploy_passes_with_the_production_environment():
     assert "no issues" in result.stdout
     production = _settings_under(DEBUG="0", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.com")
     assert production["debug"] is False and production["ssl_redirect"] is True
+
+
+def test_static_files_collect_with_the_production_storage(tmp_path):
+    """`make run` and deployments run collectstatic with WhiteNoise's manifest storage, which refuses
+    any CSS/JS that references a file we do not ship (e.g. a vendored library's missing source map)."""
+    result = subprocess.run(
+        [
+            sys.executable, "-c",
+            "import django; from django.conf import settings; django.setup();"
+            f"settings.STATIC_ROOT = {str(tmp_path)!r};"
+            "from django.core.management import call_command; call_command('collectstatic', '--noinput', verbosity=0);"
+            "from django.contrib.staticfiles.storage import staticfiles_storage as s;"
+            "print(s.url('vendor/pico/pico.min.css')); print(s.url('css/interbot.css'))",
+        ],
+        cwd=BASE_DIR,
+        # DEBUG off: only then does the manifest storage hand out hashed names.
+        env=_clean_env(DEBUG="0", SECRET_KEY="x" * 60, STATICFILES_STORAGE="whitenoise.storage.CompressedManifestStaticFilesStorage"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    pico_url, css_url = result.stdout.split()[-2:]
+    assert pico_url.startswith("/static/vendor/pico/pico.min.") and pico_url != "/static/vendor/pico/pico.min.css"
+    assert (tmp_path / pico_url.removeprefix("/static/")).exists()
+    assert (tmp_path / css_url.removeprefix("/static/")).exists()

@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 from django import template
 
+from analytics.exports import format_metric
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 
 register = template.Library()
@@ -35,3 +36,9 @@ def percent(ratio) -> str:
 def urlencode_dict(values: dict) -> str:
     """{"topic": "sql"} -> "topic=sql", to pre-fill the start form from a recommendation."""
     return urlencode(values)
+
+
+@register.filter
+def metric(value) -> str:
+    """Speaking metrics: a rate like 0.05 fillers per word needs decimals, 131 words/min does not."""
+    return format_metric(value)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from interviews.catalog import DIFFICULTIES, POSITIONS, TOPICS
 from interviews.models import Question
@@ -197,4 +197,8 @@ def ensure_bank_loaded(*, data_dir: Path | str | None = None) -> LoadSummary | N
     """Load the bank when no bank question exists yet (one cheap EXISTS query otherwise)."""
     if Question.objects.filter(source=Question.Source.BANK).exists():
         return None
-    return load_bank(data_dir=data_dir)
+    try:
+        return load_bank(data_dir=data_dir)
+    except IntegrityError:
+        # Two workers raced to load an empty bank; the other one's rows are the same questions.
+        return None

@@ -36,8 +36,14 @@ class Grader(Protocol):
 #   - PARTIAL_THRESHOLD maximises macro-F1 of "grade >= 2.5" on the fit split;
 #   - KEY_POINT_* maximise agreement of "key point covered" with "answer correct" on fit-split questions
 #     whose reference answer is a single clause (the only case where ASAG labels a key point).
-FEATURE_NAMES = ("reference_similarity", "key_point_similarity", "key_point_overlap", "question_similarity",
-                 "length_ratio")
+FEATURE_NAMES = (
+    "reference_similarity",  # cosine(answer, reference answer)
+    "key_point_similarity",  # mean over key points of the best cosine with a sentence/window of the answer
+    "key_point_overlap",  # mean over key points of the share of their content stems in the answer
+    "answer_precision",  # share of the answer's own content stems (not the question's) found in the reference
+    "question_similarity",  # cosine(answer, question)
+    "answer_length",  # log(1 + words)
+)
 FEATURE_WEIGHTS = (5.0, 3.0, 2.0, -2.0, 0.3)
 FEATURE_BIAS = -3.0
 CORRECT_THRESHOLD = 0.5
@@ -204,12 +210,14 @@ class EmbeddingGrader:
             coverage.append(KeyPointCoverage(kp, semantic, lexical, combined, combined >= KEY_POINT_THRESHOLD))
 
         reference_stems = content_stems(question.reference_answer) or content_stems(" ".join(key_points))
+        own_stems = answer_stems - question_stems
         features = (
             float(answer_vec @ reference_vec),
             float(np.mean([c.semantic for c in coverage])) if coverage else float(answer_vec @ reference_vec),
             float(np.mean([c.lexical for c in coverage])) if coverage else 0.0,
+            len(own_stems & reference_stems) / len(own_stems) if own_stems else 0.0,
             float(answer_vec @ question_vec),
-            math.log((1 + len(answer_stems)) / (1 + len(reference_stems))),
+            math.log1p(answer_words),
         )
         return Analysis(tuple(coverage), derived, features, answer_words, False)
 
@@ -250,7 +258,7 @@ class EmbeddingGrader:
 
     @staticmethod
     def _general_score(question: QuestionRef, answer: str, analysis: Analysis) -> tuple[float, str]:
-        reference_similarity, _, _, question_similarity, _ = analysis.features
+        reference_similarity, question_similarity = analysis.features[0], analysis.features[4]
         relevance = max(reference_similarity, question_similarity,
                         max((c.semantic for c in analysis.key_points), default=0.0))
         relevance_part = _clip01((relevance - GENERAL_RELEVANCE_FLOOR) / (GENERAL_RELEVANCE_FULL - GENERAL_RELEVANCE_FLOOR))

@@ -27,7 +27,7 @@ def get_llm() -> ChatModel | None:
 
 
 def _answer_text(content: object, provider: str) -> str:
-    text = (content or "").strip() if isinstance(content, str | type(None)) else ""
+    text = content.strip() if isinstance(content, str) else ""
     if not text:
         raise LLMError(f"{provider} returned an empty answer", user_message="The AI interviewer gave no answer.")
     return text

@@ -1,4 +1,4 @@
-"""Audio decoding shared by the speech backends: any browser recording to 16 kHz mono float32 via PyAV."""
+"""Media helpers shared by the AI services: PyAV probing, and any browser recording to 16 kHz mono float32 audio."""
 from __future__ import annotations
 
 import io
@@ -20,7 +20,7 @@ class MediaProblem(Exception):
 
 
 def container_duration(path: str | Path) -> float | None:
-    """Duration the container header declares, in seconds; None when it declares none (browser webm).
+    """Duration the container header declares (audio or video), in seconds; None when it declares none (browser webm).
 
     Reading the header is cheap, so callers can reject an hour-long upload before decoding it.
     """
@@ -28,9 +28,9 @@ def container_duration(path: str | Path) -> float | None:
         with av.open(str(path), mode="r", metadata_errors="ignore") as container:
             if container.duration:
                 return container.duration / av.time_base
-            stream = next(iter(container.streams.audio), None)
-            if stream is not None and stream.duration and stream.time_base:
-                return float(stream.duration * stream.time_base)
+            for stream in container.streams:
+                if stream.duration and stream.time_base:
+                    return float(stream.duration * stream.time_base)
     except (av.error.FFmpegError, OSError, ValueError) as error:
         raise MediaProblem("unreadable", str(error)) from error
     return None

@@ -11,12 +11,14 @@ from typing import Any
 from interviews.catalog import DIFFICULTIES, POSITION_LABELS, topic_label
 from interviews.domain import QuestionRef
 from interviews.models import InterviewSession, Question, Turn
+from interviews.services.llm import ChatModel, LLMError, get_llm
+from interviews.services.registry import ServiceError
 
 logger = logging.getLogger(__name__)
 
 DIFFICULTY_ORDER = [slug for slug, _ in DIFFICULTIES]
-# Generated text that shares this fraction of its words with an asked question is the same question.
-DUPLICATE_OVERLAP = 0.8
+# Generated text whose content words overlap an asked question's this much (Jaccard) is the same question.
+DUPLICATE_OVERLAP = 0.7
 STOPWORDS = frozenset(
     "a an and are as at be by can do does for from how i in is it of on or that the this to what when "
     "where which who why with would you your".split()
@@ -75,6 +77,7 @@ class DjangoQuestionSource:
         ]
         if not candidates:
             return None
+
         # Nearest difficulty first; of two neighbours at the same distance, the easier one.
         def closeness(row: dict[str, Any]) -> tuple[int, int]:
             order = DIFFICULTY_ORDER.index(row["difficulty"]) if row["difficulty"] in DIFFICULTY_ORDER else 0
@@ -141,10 +144,9 @@ def is_duplicate_question(text: str, asked: Collection[str]) -> bool:
         if normalise_question_text(other) == normalised:
             return True
         other_words = _content_words(other)
-        if words and other_words:
-            overlap = len(words & other_words) / min(len(words), len(other_words))
-            if overlap >= DUPLICATE_OVERLAP:
-                return True
+        # Jaccard rather than containment, so "What is the DOM?" does not swallow every DOM question.
+        if words and other_words and len(words & other_words) / len(words | other_words) >= DUPLICATE_OVERLAP:
+            return True
     return False
 
 
@@ -192,7 +194,7 @@ class GeneratingQuestionSource(DjangoQuestionSource):
         self,
         *,
         session: InterviewSession,
-        llm: Any,
+        llm: ChatModel,
         recent_sessions: int = 5,
         rng: random.Random | None = None,
         attempts: int = 2,
@@ -215,7 +217,7 @@ class GeneratingQuestionSource(DjangoQuestionSource):
             try:
                 reply = self.llm.chat(self._messages(asked=asked), max_tokens=512, temperature=0.7)
                 fields = parse_generated_question(reply)
-            except _llm_errors() as error:
+            except LLMError as error:
                 logger.warning("Question generation failed, using the bank: %s", error)
                 self.notices.append("The question generator was unavailable; this question is from the bank.")
                 return None
@@ -234,6 +236,7 @@ class GeneratingQuestionSource(DjangoQuestionSource):
                 source=Question.Source.GENERATED,
                 **fields,
             )
+        self.notices.append("The question generator gave no usable new question; this one is from the bank.")
         return None
 
     def _examples(self) -> list[Question]:
@@ -277,14 +280,6 @@ class GeneratingQuestionSource(DjangoQuestionSource):
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def _llm_errors() -> tuple[type[Exception], ...]:
-    try:
-        from interviews.services.llm import LLMError
-    except ImportError:  # the LLM service is optional
-        return ()
-    return (LLMError,)
-
-
 def question_source_for(session: InterviewSession, *, rng: random.Random | None = None) -> DjangoQuestionSource:
     """The question source for a session: generating when an LLM is configured, else the bank.
 
@@ -299,13 +294,7 @@ def question_source_for(session: InterviewSession, *, rng: random.Random | None 
     return GeneratingQuestionSource(session=session, llm=llm, rng=rng)
 
 
-def _configured_llm() -> Any | None:
-    from interviews.services.registry import ServiceError
-
-    try:
-        from interviews.services.llm import get_llm
-    except ImportError:  # the LLM service is optional
-        return None
+def _configured_llm() -> ChatModel | None:
     try:
         return get_llm()
     except ServiceError as error:

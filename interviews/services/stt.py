@@ -101,7 +101,7 @@ def load_answer_audio(audio_path: str | Path, *, max_seconds: float) -> np.ndarr
     samples = decode_audio(path, max_seconds=max_seconds)
     if samples.size < MIN_SECONDS * media.SAMPLE_RATE:
         raise UnusableAudio(
-            f"{samples.size} samples", user_message="The recording is too short. Please hold the button while you speak."
+            f"{samples.size} samples", user_message="The recording is too short to hold an answer. Please answer again."
         )
     if media.loudest_frame_dbfs(samples) < SILENCE_DBFS:
         raise UnusableAudio(

@@ -130,6 +130,16 @@ def _vision_option(name: str, default: float) -> float:
     return float(settings.AI_SERVICES["vision"].get("OPTIONS", {}).get(name, default))
 
 
+def _declared_seconds(path: Path) -> float | None:
+    """The container's declared duration, so a long upload is refused before decoding; None if it declares none."""
+    from interviews.services import media
+
+    try:
+        return media.container_duration(path)
+    except media.MediaProblem:
+        return None  # let OpenCV try: it may still read what PyAV's probe disliked
+
+
 def sample_video_faces(
     video_path: str | Path, *, frames_per_second: float, max_seconds: float
 ) -> tuple[list[tuple[float, np.ndarray, Box]], int]:
@@ -143,6 +153,12 @@ def sample_video_faces(
     path = Path(video_path)
     if not path.exists() or path.stat().st_size == 0:
         raise UnusableMedia("empty video", user_message="The video clip is empty.")
+    declared = _declared_seconds(path)
+    if declared is not None and declared > max_seconds:
+        raise UnusableMedia(
+            f"the header declares {declared:.0f}s",
+            user_message=f"That video clip is too long (at most {max_seconds:.0f} seconds).",
+        )
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         raise UnusableMedia("OpenCV cannot open it", user_message="We couldn't read that video clip.")

@@ -21,12 +21,18 @@
       if (canvas.chart) canvas.chart.resize();
     });
   }
-  // Closed <details> (model answers) do not print: open them for paper.
+  // Closed <details> (model answers) do not print: open them for paper, close them again after.
+  var openedForPrint = [];
   window.addEventListener("beforeprint", function () {
-    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+    openedForPrint = Array.prototype.filter.call(document.querySelectorAll("main details"), function (d) { return !d.open; });
+    openedForPrint.forEach(function (d) { d.open = true; });
     resizeAll();
   });
-  window.addEventListener("afterprint", resizeAll);
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (d) { d.open = false; });
+    openedForPrint = [];
+    resizeAll();
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", drawAll);

@@ -87,21 +87,17 @@
   });
 
   // The Gradio app is same-origin: size the frame to its content so the page scrolls, not the frame.
+  // Gradio stretches its body to the frame's height, so measure the layout row (#live-layout) instead.
   const frame = $("live-frame");
   function fitFrame() {
     try {
-      const body = frame.contentDocument && frame.contentDocument.body;
-      if (!body) return;
-      const height = Math.max(body.scrollHeight, frame.contentDocument.documentElement.scrollHeight);
-      if (height > 200) frame.style.height = `${height + 16}px`;
-    } catch (error) { /* cross-origin (should not happen): keep the CSS height */ }
+      const layout = frame.contentDocument && frame.contentDocument.getElementById("live-layout");
+      if (!layout) return;
+      const height = Math.ceil(layout.getBoundingClientRect().bottom) + 48;
+      if (Math.abs(frame.offsetHeight - height) > 8) frame.style.height = `${Math.max(480, height)}px`;
+    } catch (error) { /* not same-origin (a proxy misconfiguration): keep the CSS height */ }
   }
-  frame.addEventListener("load", () => {
-    fitFrame();
-    if (window.ResizeObserver && frame.contentDocument) {
-      new ResizeObserver(fitFrame).observe(frame.contentDocument.body);
-    }
-  });
+  setInterval(fitFrame, 500);
 
   startClock();
   connect();

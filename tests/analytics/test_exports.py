@@ -148,3 +148,22 @@ def test_under_asgi_the_export_streams_through_an_async_iterator(async_client, c
 
     rows = list(csv.DictReader(io.StringIO(async_to_sync(body)().decode())))
     assert len(rows) == 5 and list(rows[0].keys()) == ANSWER_COLUMNS
+
+
+def test_csv_is_produced_chunk_by_chunk_without_reading_every_row_first():
+    from analytics.exports import csv_lines
+
+    consumed = []
+
+    def rows():
+        for i in range(450):
+            consumed.append(i)
+            yield [i, "=bad"]
+
+    chunks = csv_lines(["n", "text"], rows(), rows_per_chunk=200)
+    first = next(chunks)
+
+    assert len(consumed) == 199 and first.count("\r\n") == 200  # header + 199 rows
+    rest = list(chunks)
+    assert len(rest) == 2 and len(consumed) == 450
+    assert "".join([first, *rest]).splitlines()[-1] == "449,'=bad"

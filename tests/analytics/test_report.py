@@ -33,7 +33,7 @@ def test_report_page_shows_accuracy_verdicts_questions_and_transcripts(client, c
     assert html.count("Attempt 2") == 2
     assert "Incorrect" in html and "Correct" in html
     assert "Clear on comprehensions" in html and "Revise the GIL" in html
-    assert "Words per minute" in html and "120.0" in html
+    assert "Words per minute <strong>120</strong>" in html and "Filler rate <strong>0.05</strong>" in html
     # The revealed model answer is shown outright; the others wait in a details element.
     assert "<strong>Model answer:</strong> A lock letting one thread run bytecode." in html
     assert "<details><summary>Model answer</summary><p>It hashes the key.</p></details>" in html

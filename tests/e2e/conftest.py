@@ -97,7 +97,10 @@ def server(tmp_path_factory):
     else:
         process.terminate()
         pytest.fail("daphne did not start: " + (workdir / "daphne.log").read_text()[-3000:])
-    yield {"url": base_url, "env": env, "process": process, "log": workdir / "daphne.log", "port": port}
+    yield {
+        "url": base_url, "env": env, "process": process, "log": workdir / "daphne.log", "port": port,
+        "db_path": workdir / "e2e.sqlite3",
+    }
     process.terminate()
     try:
         process.wait(timeout=10)

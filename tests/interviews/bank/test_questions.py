@@ -8,6 +8,7 @@ import pytest
 
 from interviews.bank.loader import load_bank
 from interviews.models import Question
+from interviews.services.llm import LLMError
 from interviews.services.questions import (
     DjangoQuestionSource,
     GeneratingQuestionSource,
@@ -15,6 +16,7 @@ from interviews.services.questions import (
     parse_generated_question,
     question_source_for,
 )
+from interviews.services.registry import reset_backends
 from tests.factories import InterviewSessionFactory, QuestionFactory, TurnFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -213,6 +215,7 @@ def test_a_generated_question_is_stored_and_returned(java_session):
 
     ref = source.next_question(kind="topic", exclude_ids=())
 
+    assert source.notices == []
     stored = Question.objects.get(pk=ref.id)
     assert stored.source == Question.Source.GENERATED
     assert (stored.topic, stored.difficulty, stored.positions) == ("java", "hard", ["sde"])
@@ -232,6 +235,7 @@ def test_malformed_output_falls_back_to_the_bank_and_stores_nothing(java_session
     assert Question.objects.get(pk=ref.id).source == Question.Source.BANK
     assert not Question.objects.filter(source=Question.Source.GENERATED).exists()
     assert len(llm.prompts) == 2
+    assert source.notices == ["The question generator gave no usable new question; this one is from the bank."]
 
 
 def test_a_generated_duplicate_of_an_asked_question_is_rejected(java_session):
@@ -264,8 +268,7 @@ def test_after_a_duplicate_a_fresh_generated_question_is_accepted(java_session):
 
 
 def test_an_llm_error_falls_back_to_the_bank_with_a_notice(java_session):
-    llm_module = pytest.importorskip("interviews.services.llm")
-    llm = ScriptedChatModel([llm_module.LLMError("timeout")])
+    llm = ScriptedChatModel([LLMError("timeout")])
     source = GeneratingQuestionSource(session=java_session, llm=llm)
 
     ref = source.next_question(kind="topic", exclude_ids=())
@@ -324,3 +327,34 @@ def test_without_an_llm_the_source_is_the_bank_and_the_bank_is_loaded_on_first_u
 
     assert type(source) is DjangoQuestionSource
     assert Question.objects.filter(source="bank", bank_key__isnull=False).exists()
+
+
+class ConfiguredChatModel(ScriptedChatModel):
+    """Stands in for a remote chat backend named in settings.AI_SERVICES (no options taken)."""
+
+    option_names = ()
+
+    def __init__(self):
+        super().__init__([generated()])
+
+
+@pytest.fixture
+def llm_configured(settings):
+    settings.AI_SERVICES = {
+        **settings.AI_SERVICES,
+        "llm": {**settings.AI_SERVICES["llm"], "BACKEND": f"{__name__}.ConfiguredChatModel"},
+    }
+    reset_backends()
+    yield
+    reset_backends()
+
+
+def test_with_an_llm_configured_the_source_generates_topic_questions(llm_configured):
+    QuestionFactory(topic="java", difficulty="hard")
+    session = InterviewSessionFactory(topic="java", difficulty="hard")
+
+    source = question_source_for(session)
+    ref = source.next_question(kind="topic", exclude_ids=())
+
+    assert isinstance(source, GeneratingQuestionSource)
+    assert Question.objects.get(pk=ref.id).source == Question.Source.GENERATED

@@ -18,7 +18,7 @@ from interviews.services.vision import (
     VisionError,
 )
 
-from .conftest import FACES_DIR, browser_webm_video
+from .conftest import FACES_DIR
 
 FER = "interviews.services.vision.FERVision"
 HF = "interviews.services.vision.HFVision"
@@ -125,6 +125,15 @@ def test_a_video_longer_than_the_cap_is_unusable_media(face_webm, ai_services, f
     assert "too long" in caught.value.user_message
 
 
+def test_a_video_declaring_a_duration_over_the_cap_is_refused_before_decoding(ai_services):
+    ai_services("vision", backend=FER, fallback=FER, max_seconds=1.0)
+
+    with pytest.raises(UnusableMedia) as caught:
+        vision.analyse_video(str(FACES_DIR / "single_face.mp4"))  # an mp4 header declares its 2.4 s
+
+    assert "declares 2s" in str(caught.value)
+
+
 def test_dominant_expression_weighs_readings_by_confidence():
     readings = [
         ExpressionReading(0.0, "sad", 0.3),
@@ -210,10 +219,8 @@ def test_unreachable_hf_falls_back_to_the_embedded_model(hugging_face, ai_servic
     assert "unreachable" in result.notices[0]
 
 
-def test_browser_webm_helper_really_has_no_declared_duration(tmp_path):
+def test_the_browser_like_webm_really_declares_no_duration(face_webm):
     import av
 
-    clip = browser_webm_video(FACES_DIR / "single_face.mp4", tmp_path / "clip.webm")
-
-    with av.open(str(clip)) as container:
+    with av.open(str(face_webm)) as container:
         assert container.duration is None

@@ -1,0 +1,287 @@
+"""A candidate's whole interview in a real Chromium: sign up, start, answer by voice and by typing, finish, report.
+
+The microphone is Chromium's fake capture device playing a piper-spoken WAV. The interview picks its
+questions at random, so the test reads the question on the page and speaks that question's reference
+answer, looked up in the server's SQLite file: the test's own knowledge of the bank, not the product's.
+Chromium reads the fake microphone file given at launch, so each spoken answer is a new browser launch
+with the candidate's cookies; reopening the live page is also what a candidate who reloads does.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, expect
+
+from tests.e2e.media import wav_seconds
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Sturdy-pass-2026"
+VIEWPORT = {"width": 1280, "height": 900}
+# One spoken answer: Whisper on a shared 2-core machine, the grader and the interviewer's TTS reply.
+ANSWER_TIMEOUT_MS = 120_000
+PAGE_TIMEOUT_MS = 60_000
+NONSENSE = "I mostly enjoy turtles, sunny beaches and a good cup of tea in the afternoon."
+
+
+# --- Steps ------------------------------------------------------------------------------------------
+
+
+def shoot(page: Page, artifacts: Path, name: str) -> None:
+    """Viewport screenshot from the top of the page (the live page is tall; the top is what a candidate sees)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def new_context(browser: Browser, storage_state: dict | None = None) -> BrowserContext:
+    context = browser.new_context(viewport=VIEWPORT, storage_state=storage_state)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    return context
+
+
+def sign_up(page: Page, base_url: str, artifacts: Path | None = None) -> str:
+    """Create an account through the allauth signup form; returns the username."""
+    username = f"cand-{uuid.uuid4().hex[:8]}"
+    page.goto(base_url + "/accounts/signup/")
+    page.fill("#id_email", f"{username}@example.com")
+    page.fill("#id_username", username)
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    if artifacts:
+        shoot(page, artifacts, "01-signup")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert "/accounts/signup/" not in page.url, page.locator("main").inner_text()
+    return username
+
+
+def start_interview(page: Page, base_url: str, artifacts: Path | None = None, *, name: str = "Ada Lovelace") -> int:
+    """Fill the start form and land on the live page; returns the interview id."""
+    page.goto(base_url + "/interviews/new/")
+    page.fill("#id_candidate_name", name)
+    page.select_option("#id_topic", "python")
+    page.select_option("#id_position", "sde")
+    page.check("#id_difficulty_0")  # easy
+    page.check("#id_consent_audio")
+    if artifacts:
+        shoot(page, artifacts, "02-start-form")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/interviews/\d+/live/$"))
+    return int(re.search(r"/interviews/(\d+)/live/", page.url).group(1))
+
+
+def live_frame(page: Page) -> FrameLocator:
+    return page.frame_locator("#live-frame")
+
+
+def shown_question(frame: FrameLocator) -> str:
+    question = frame.locator("#live-question .ib-question:not(.ib-muted)")
+    question.wait_for()
+    return question.inner_text().strip()
+
+
+def record_answer(frame: FrameLocator, wav: Path, *, trailing_silence_s: float = 4.0) -> None:
+    """Record the fake microphone for the length of the spoken part of `wav`, then stop."""
+    frame.locator("#live-mic button.record-button").click()
+    # Chromium starts the file again for each capture; stop inside the trailing silence, before it loops.
+    time.sleep(wav_seconds(wav) - trailing_silence_s + 1.5)
+    frame.locator("#live-mic button.stop-button").first.click()
+    # The recording becomes an upload the Submit button sends: wait for the player that replaces the recorder.
+    expect(frame.locator("#live-mic button.record-button")).to_have_count(0, timeout=15_000)
+
+
+def submit(frame: FrameLocator) -> None:
+    wait_until_idle(frame)
+    frame.locator("#live-submit").click()
+
+
+def wait_until_idle(frame: FrameLocator) -> None:
+    """Wait for the interviewer's spoken reply to be ready.
+
+    The answer event runs on while that reply is synthesised ("Preparing the interviewer's reply…"), and
+    Gradio drops clicks of a `trigger_mode="once"` event still running, though the button looks enabled.
+    """
+    expect(frame.locator("#live-status .ib-status")).to_have_class(re.compile("ib-idle"), timeout=ANSWER_TIMEOUT_MS)
+
+
+def type_answer(frame: FrameLocator, text: str) -> None:
+    wait_until_idle(frame)
+    frame.locator("#live-answer-text textarea").fill(text)
+    submit(frame)
+
+
+def bank_question(db_path: Path, text: str) -> dict[str, str]:
+    """The bank row of a question shown on the page (reference answer and hint), read straight from SQLite."""
+    with sqlite3.connect(db_path) as connection:
+        row = connection.execute(
+            "SELECT reference_answer, hint FROM interviews_question WHERE text = ?", (text,)
+        ).fetchone()
+    assert row is not None, f"question not in the bank: {text!r}"
+    return {"reference_answer": row[0], "hint": row[1]}
+
+
+def words_of(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower()))
+
+
+# --- Tests ------------------------------------------------------------------------------------------
+
+
+def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_and_reads_report(
+    server, launch_browser, spoken, artifacts_dir
+):
+    base_url, db_path = server["url"], server["db_path"]
+
+    # 1. Sign up and start: no answer yet, so no microphone file is needed.
+    browser = launch_browser()
+    context = new_context(browser)
+    page = context.new_page()
+    sign_up(page, base_url, artifacts_dir)
+    interview_id = start_interview(page, base_url, artifacts_dir)
+    frame = live_frame(page)
+    first_question = shown_question(frame)
+    expect(frame.locator("#live-meta")).to_contain_text("Question 1 of 3")
+    expect(page.locator("#live-connection")).to_have_attribute("data-state", "open", timeout=PAGE_TIMEOUT_MS)
+    shoot(page, artifacts_dir, "03-live-first-question")
+    cookies = context.storage_state()
+    context.close()
+
+    # 2. Speak the reference answer of the question on screen: graded correct, next question.
+    reference = bank_question(db_path, first_question)["reference_answer"]
+    answer_wav = spoken(reference)
+    browser = launch_browser(answer_wav)
+    context = new_context(browser, cookies)
+    page = context.new_page()
+    page.goto(f"{base_url}/interviews/{interview_id}/live/")
+    frame = live_frame(page)
+    assert shown_question(frame) == first_question  # the reopened page resumes the same question
+    record_answer(frame, answer_wav)
+    shoot(page, artifacts_dir, "04-voice-answer-recorded")
+    submit(frame)
+    expect(frame.locator("#live-meta")).to_contain_text("Question 2 of 3", timeout=ANSWER_TIMEOUT_MS)
+    expect(frame.locator("#live-verdict")).to_have_text("Correct")
+    heard = frame.locator("#live-transcript textarea").input_value()
+    assert len(words_of(heard) & words_of(reference)) >= 0.7 * len(words_of(reference)), heard
+    expect(frame.locator("#live-feedback")).not_to_be_empty()
+    expect(page.locator("#live-verdict-badge")).to_contain_text("Correct")  # the websocket status bar
+    second_question = shown_question(frame)
+    assert second_question != first_question
+    shoot(page, artifacts_dir, "05-verdict-correct")
+
+    # 3. A wrong answer: a hint and a second attempt at the same question.
+    type_answer(frame, NONSENSE)
+    expect(frame.locator("#live-meta")).to_contain_text("Second attempt", timeout=ANSWER_TIMEOUT_MS)
+    expect(frame.locator("#live-verdict")).to_have_text(re.compile("Not quite|Partially correct"))
+    assert shown_question(frame) == second_question
+    hint_text = frame.locator("#live-feedback").inner_text()
+    assert hint_text.strip() and NONSENSE not in hint_text
+    shoot(page, artifacts_dir, "06-hint")
+
+    # 4. Wrong again: the model answer is revealed and the last question comes.
+    type_answer(frame, NONSENSE)
+    expect(frame.locator("#live-meta")).to_contain_text("Question 3 of 3", timeout=ANSWER_TIMEOUT_MS)
+    revealed = frame.locator("#live-feedback").inner_text()
+    second_reference = bank_question(db_path, second_question)["reference_answer"]
+    assert len(words_of(revealed) & words_of(second_reference)) >= 0.6 * len(words_of(second_reference)), revealed
+    third_question = shown_question(frame)
+    shoot(page, artifacts_dir, "07-answer-revealed")
+    context.close()
+
+    # 5. Another launch (another microphone file): the reload resumes question 3; "finish interview" by voice.
+    finish_wav = spoken("Finish interview.")
+    browser = launch_browser(finish_wav)
+    context = new_context(browser, cookies)
+    page = context.new_page()
+    page.goto(f"{base_url}/interviews/{interview_id}/live/")
+    frame = live_frame(page)
+    assert shown_question(frame) == third_question
+    expect(frame.locator("#live-meta")).to_contain_text("Question 3 of 3")
+    shoot(page, artifacts_dir, "08-resumed-after-reload")
+    record_answer(frame, finish_wav)
+    submit(frame)
+    report_link = frame.locator("#live-report a.ib-report-link")
+    expect(report_link).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(frame.locator("#live-question")).to_contain_text("The interview is over")
+    assert "finish interview" in frame.locator("#live-transcript textarea").input_value().lower()
+    shoot(page, artifacts_dir, "09-finished")
+
+    # 6. The report.
+    report_link.click()
+    page.wait_for_url(f"**/analytics/reports/{interview_id}/")
+    expect(page.locator("h1")).to_contain_text("Interview report: Ada Lovelace")
+    expect(page.locator("main")).to_contain_text(first_question)
+    expect(page.locator("main")).to_contain_text(second_question)
+    shoot(page, artifacts_dir, "10-report")
+    page.screenshot(path=str(artifacts_dir / "10-report-full.png"), full_page=True)
+    context.close()
+
+
+def test_denied_microphone_switches_to_typed_answers_with_a_message(server, launch_browser, artifacts_dir):
+    base_url = server["url"]
+    browser = launch_browser(grant_media=False)
+    context = new_context(browser)
+    page = context.new_page()
+    sign_up(page, base_url)
+    start_interview(page, base_url, name="Grace Hopper")
+    frame = live_frame(page)
+    shown_question(frame)
+    message = frame.locator("#live-mic-status")
+    expect(message).to_contain_text("Microphone unavailable", timeout=PAGE_TIMEOUT_MS)
+    expect(message).to_contain_text("Type your answer")
+    expect(frame.locator("#live-mic")).to_be_hidden()
+    shoot(page, artifacts_dir, "11-microphone-denied")
+
+    type_answer(frame, NONSENSE)  # a typed answer still goes through
+    expect(frame.locator("#live-verdict .ib-verdict")).to_have_text(
+        re.compile("Correct|Partially correct|Not quite"), timeout=ANSWER_TIMEOUT_MS
+    )
+    expect(frame.locator("#live-transcript textarea")).to_have_value(NONSENSE)
+    shoot(page, artifacts_dir, "12-typed-answer-graded")
+    context.close()
+
+
+def test_another_candidates_interview_is_refused_and_reveals_nothing(server, launch_browser, artifacts_dir):
+    base_url = server["url"]
+    browser = launch_browser()
+    owner = new_context(browser)
+    owner_page = owner.new_page()
+    sign_up(owner_page, base_url)
+    interview_id = start_interview(owner_page, base_url, name="Katherine Johnson")
+    question = shown_question(live_frame(owner_page))
+    owner.close()
+
+    intruder = new_context(browser)
+    page = intruder.new_page()
+    sign_up(page, base_url)
+    for path in (f"/interviews/{interview_id}/live/", f"/interviews/{interview_id}/",
+                 f"/analytics/reports/{interview_id}/", f"/live/gradio/?session={interview_id}"):
+        response = page.goto(base_url + path)
+        assert response.status in (403, 404), (path, response.status)
+        body = page.content()
+        assert "Katherine Johnson" not in body and question not in body, path
+        if path.endswith("/live/"):
+            shoot(page, artifacts_dir, "13-someone-elses-interview")
+
+    # The websocket feed refuses the intruder too (close code 4403 before any state is sent).
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in intruder.cookies())
+    ws_result = page.evaluate(
+        """(url) => new Promise((resolve) => {
+            const socket = new WebSocket(url);
+            const seen = [];
+            socket.onmessage = (event) => seen.push(event.data);
+            socket.onclose = (event) => resolve({code: event.code, messages: seen});
+            setTimeout(() => resolve({code: -1, messages: seen}), 10000);
+        })""",
+        base_url.replace("http", "ws") + f"/ws/interviews/{interview_id}/",
+    )
+    assert ws_result["messages"] == [] and ws_result["code"] in (1006, 4403), ws_result
+    # The Gradio API refuses an anonymous caller outright.
+    assert httpx.get(base_url + f"/live/gradio/?session={interview_id}").status_code == 401
+    assert cookie  # the intruder really was logged in
+    intruder.close()
