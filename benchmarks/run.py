@@ -20,10 +20,10 @@ def print_table(title: str, rows: list[dict]) -> None:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     cells = [[_format(row.get(col, "")) for col in columns] for row in rows]
     widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
-    print("| " + " | ".join(col.ljust(w) for col, w in zip(columns, widths)) + " |")
+    print("| " + " | ".join(col.ljust(w) for col, w in zip(columns, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in cells:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
 
 
 def _format(value) -> str:

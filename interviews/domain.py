@@ -27,7 +27,7 @@ class QuestionRef:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "QuestionRef":
+    def from_dict(cls, data: dict) -> QuestionRef:
         return cls(**{**data, "key_points": tuple(data.get("key_points", ()))})
 
 

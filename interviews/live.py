@@ -433,11 +433,16 @@ def build_blocks() -> gr.Blocks:
                 yield {status: _status_html(), error: _error_html(problem.user_message), submit: gr.update(interactive=True)}
                 await live_events.apublish_progress(pk, "")
                 return
-            except ServiceError as problem:
-                logger.warning("Answer of interview %s not processed: %s", pk, problem)
+            except Exception as problem:  # noqa: BLE001 - whatever broke, the candidate keeps their answer
+                if isinstance(problem, ServiceError):
+                    logger.warning("Answer of interview %s not processed: %s", pk, problem)
+                    told = problem.user_message
+                else:
+                    logger.exception("Answer of interview %s failed", pk)
+                    told = "Something went wrong while handling your answer."
                 yield {
                     status: _status_html(),
-                    error: _error_html(f"{problem.user_message} Your answer was kept; please try again."),
+                    error: _error_html(f"{told} Your answer was kept; please try again."),
                     submit: gr.update(interactive=True),
                 }
                 await live_events.apublish_progress(pk, "")
@@ -458,8 +463,11 @@ def build_blocks() -> gr.Blocks:
             except NotAllowed:
                 yield refused()
                 return
-            except ServiceError as problem:
-                yield {status: _status_html(), error: _error_html(problem.user_message)}
+            except Exception as problem:  # noqa: BLE001
+                logger.exception("Finishing interview %s failed", pk)
+                told = problem.user_message if isinstance(problem, ServiceError) else "Could not finish the interview."
+                yield {status: _status_html(), error: _error_html(f"{told} Please try again.")}
+                await live_events.apublish_progress(pk, "")
                 return
             await live_events.apublish_state(pk, state)
             yield render(state)
@@ -476,6 +484,9 @@ def build_blocks() -> gr.Blocks:
                 return refused()
             except ServiceError as problem:  # InputError included: no face, unreadable clip…
                 return {error: _error_html(problem.user_message)}
+            except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
+                logger.exception("Expression analysis of interview %s failed", pk)
+                return {error: _error_html("The webcam clip could not be analysed.")}
             await live_events.apublish_state(pk, state)
             return {expression: _expression_html(state.expression), notices: _notices_html(state.notices)}
 

@@ -61,6 +61,9 @@ class InterviewSession(models.Model):
     def __str__(self) -> str:
         return f"{self.candidate_name}: {self.topic_label} ({self.difficulty}) #{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("interviews:detail", args=[self.pk])
+
     @property
     def topic_label(self) -> str:
         return topic_label(self.topic)
@@ -68,9 +71,6 @@ class InterviewSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
-
-    def get_absolute_url(self) -> str:
-        return reverse("interviews:detail", args=[self.pk])
 
 
 class Question(models.Model):

