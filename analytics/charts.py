@@ -87,7 +87,7 @@ def candidate_charts(dashboard: CandidateDashboard) -> dict[str, dict[str, Any]]
             "data": {"labels": dates, "datasets": [
                 {"label": "words per minute", "data": [s.get("words_per_minute") for s in speaking],
                  "borderColor": PALETTE[1], "yAxisID": "y", "spanGaps": True},
-                {"label": "filler rate", "data": [s.get("filler_rate") for s in speaking],
+                {"label": "fillers per 100 words", "data": [s.get("filler_rate") for s in speaking],
                  "borderColor": PALETTE[2], "yAxisID": "y1", "spanGaps": True},
                 {"label": "pauses per answer", "data": [s.get("pauses_per_answer") for s in speaking],
                  "borderColor": PALETTE[3], "yAxisID": "y1", "spanGaps": True},

@@ -6,7 +6,8 @@ sessions.csv, one row per interview session of the cohort's current members:
     session_id, user, email, candidate_name, topic, position, difficulty, status, started_at,
     ended_at, questions_asked, correct, partial, incorrect, accuracy, dominant_expression,
     avg_wpm, filler_rate, fallback_count
-    (report columns are empty while a session has no report; accuracy is 0-1.)
+    (report columns are empty while a session has no report; accuracy is 0-1;
+    filler_rate is filler words per 100 words.)
 
 answers.csv, one row per answer attempt (Turn):
     session_id, user, question_number, attempt, question, kind, topic, difficulty, input_mode,
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from analytics.selectors import InterviewReport, member_sessions
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS
@@ -96,13 +98,20 @@ async def as_async(chunks: Iterator[str]) -> AsyncIterator[str]:
         yield chunk
 
 
+def start_of_day(day: date) -> datetime:
+    """Midnight of `day` in the site's time zone, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def filtered_sessions(cohort, *, start: date | None = None, end: date | None = None,
                       topic: str = "") -> QuerySet[InterviewSession]:
     sessions = member_sessions(cohort)
+    # Compare with local midnights rather than `started_at__date`: that lookup is a per-row
+    # function call on SQLite and keeps PostgreSQL from using the started_at indexes.
     if start:
-        sessions = sessions.filter(started_at__date__gte=start)
+        sessions = sessions.filter(started_at__gte=start_of_day(start))
     if end:
-        sessions = sessions.filter(started_at__date__lte=end)
+        sessions = sessions.filter(started_at__lt=start_of_day(end + timedelta(days=1)))
     if topic:
         sessions = sessions.filter(topic=topic)
     return sessions
@@ -135,11 +144,17 @@ def answer_rows(sessions: QuerySet[InterviewSession]) -> Iterator[tuple[Any, ...
 # --- Markdown ---------------------------------------------------------------------------------
 
 def format_metric(value) -> str:
-    """Speaking metrics: a rate like 0.05 fillers per word needs decimals, 131 words/min does not."""
+    """Speaking metrics: counts as integers, small rates with one decimal, 131 words/min without."""
     if value is None or value == "":
         return "–"
     value = float(value)
-    return f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+    if value.is_integer():
+        return str(int(value))
+    return f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _md_text(text: str) -> str:
@@ -155,7 +170,7 @@ def report_markdown(view: InterviewReport) -> str:
         f"- Topic: {session.topic_label}",
         f"- Position: {POSITION_LABELS.get(session.position, session.position)}",
         f"- Difficulty: {DIFFICULTY_LABELS.get(session.difficulty, session.difficulty)}",
-        f"- Started: {session.started_at:%Y-%m-%d %H:%M} UTC",
+        f"- Started: {timezone.localtime(session.started_at):%Y-%m-%d %H:%M %Z}",
         f"- Status: {session.get_status_display()}",
         "",
         "## Results",
@@ -186,7 +201,7 @@ def report_markdown(view: InterviewReport) -> str:
             if turn.words_per_minute is not None:
                 metrics.append(f"{turn.words_per_minute:.0f} words/min")
             if turn.input_mode == Turn.InputMode.SPOKEN:
-                metrics += [f"{turn.filler_count} filler words", f"{turn.pause_count} pauses"]
+                metrics += [_count(turn.filler_count, "filler word"), _count(turn.pause_count, "pause")]
             if metrics:
                 lines += [", ".join(metrics), ""]
             if turn.feedback:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
@@ -25,10 +25,11 @@ INACTIVE_AFTER = timedelta(days=14)
 RECENT_SESSIONS_SHOWN = 50
 # A topic practised at this accuracy or better is "mastered": suggest the next difficulty instead.
 MASTERY_ACCURACY = 0.8
+# Report.speaking keys (interviews.services.reporting.speaking_summary); filler_rate is per 100 words.
 SPEAKING_LABELS = {
+    "spoken_answers": "Spoken answers",
     "words_per_minute": "Words per minute",
-    "filler_rate": "Filler rate",
-    "fillers_per_answer": "Filler words per answer",
+    "filler_rate": "Filler words per 100 words",
     "pauses_per_answer": "Pauses per answer",
 }
 DIFFICULTY_ORDER = ["easy", "medium", "hard"]
@@ -167,17 +168,17 @@ def _ensure_report(session: InterviewSession) -> Report | None:
 
 
 def _speaking_from_turns(turns: list[Turn]) -> dict[str, float]:
-    spoken = [t for t in turns if t.input_mode == Turn.InputMode.SPOKEN]
+    """Report.speaking's figures for a session without a report yet (same keys and units)."""
+    spoken = [t for t in turns if t.input_mode == Turn.InputMode.SPOKEN and t.words_per_minute]
     if not spoken:
         return {}
-    wpm = [t.words_per_minute for t in spoken if t.words_per_minute is not None]
-    averages = {
-        "fillers_per_answer": sum(t.filler_count for t in spoken) / len(spoken),
+    words = sum(len(t.transcript.split()) for t in spoken)
+    return {
+        "spoken_answers": len(spoken),
+        "words_per_minute": sum(t.words_per_minute for t in spoken) / len(spoken),
+        "filler_rate": 100.0 * sum(t.filler_count for t in spoken) / words if words else 0.0,
         "pauses_per_answer": sum(t.pause_count for t in spoken) / len(spoken),
     }
-    if wpm:
-        averages = {"words_per_minute": sum(wpm) / len(wpm), **averages}
-    return averages
 
 
 def interview_report(*, session: InterviewSession, build_missing: bool = True) -> InterviewReport:
@@ -459,7 +460,10 @@ def admin_overview(*, days: int = 30, now=None) -> AdminOverview:
     now = now or timezone.now()
     today = timezone.localdate(now)
     first_day = today - timedelta(days=days - 1)
-    window = InterviewSession.objects.filter(started_at__date__gte=first_day)
+    # A range on started_at (not `__date`) so the database can use its started_at indexes.
+    window = InterviewSession.objects.filter(
+        started_at__gte=timezone.make_aware(datetime.combine(first_day, time.min))
+    )
     per_day = dict(
         window.annotate(day=TruncDate("started_at")).values_list("day").annotate(n=Count("id")).order_by()
     )
@@ -479,6 +483,6 @@ def admin_overview(*, days: int = 30, now=None) -> AdminOverview:
         by_topic=_group_stats(InterviewSession.objects.all(), "topic"),
         fallback_total=totals["fallbacks"] or 0,
         sessions_with_fallback=totals["with_fallback"],
-        providers=sorted(((s, b, n) for (s, b), n in providers.items()), key=lambda r: (r[0], -r[2])),
+        providers=sorted(((s, b, n) for (s, b), n in providers.items()), key=lambda r: (r[0], -r[2], r[1])),
         session_count=totals["n"],
     )

@@ -13,7 +13,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Cohort
 from analytics import charts, exports
-from analytics.cohorts import CohortError, create_cohort, join_cohort, leave_cohort, set_recommendation
+from analytics.cohorts import (
+    CohortError,
+    create_cohort,
+    join_cohort,
+    leave_cohort,
+    normalise_code,
+    set_recommendation,
+)
 from analytics.forms import CohortForm, ExportFilterForm, JoinForm, RecommendationForm
 from analytics.selectors import (
     admin_overview,
@@ -148,7 +155,7 @@ def cohort_join_link(request, code: str):
     """A shared join link: GET asks for confirmation (links get prefetched), POST joins."""
     if request.method == "POST":
         return _join(request, code)
-    cohort = Cohort.objects.filter(join_code=code.upper()).select_related("instructor").first()
+    cohort = Cohort.objects.filter(join_code=normalise_code(code)).select_related("instructor").first()
     if cohort is None:
         raise Http404("No cohort has this join code.")
     return render(request, "analytics/cohort_join.html", {"cohort": cohort, "code": cohort.join_code})

@@ -4,7 +4,8 @@
 
 Data (users x 20 sessions x 8 answers, 5 expression samples and a report per session) is bulk-created
 into a scratch database: a SQLite file in /tmp, then PostgreSQL too when a URL is given (flag,
-BENCH_DATABASE_URL or DATABASE_URL) whose database name contains "bench", since it is flushed.
+BENCH_DATABASE_URL or DATABASE_URL) whose database name contains "bench", since it is flushed
+(BENCH_SKIP_SQLITE=1 measures PostgreSQL only).
 Dashboards are requested through Django's test client (middleware + template rendering included).
 Export peak memory is measured with tracemalloc while the streamed response is consumed: flat
 across row counts means constant memory; a buffered export of the largest cohort is shown for contrast.
@@ -50,8 +51,10 @@ def _scratch_database(url: str):
 
     original = dict(connections.settings["default"])
     connections["default"].close()
+    scratch = environ.Env.db_url_config(url)
+    # OPTIONS are backend-specific (SQLite's "timeout" is an error to psycopg): take only the scratch URL's.
     connections.settings["default"] = {
-        **original, **environ.Env.db_url_config(url), "CONN_MAX_AGE": 600, "TEST": original.get("TEST", {}),
+        **original, **scratch, "OPTIONS": scratch.get("OPTIONS", {}), "CONN_MAX_AGE": 600,
     }
     del connections["default"]
     try:
@@ -135,7 +138,7 @@ def _generate(users: int) -> dict:
                     correct_count=correct, partial_count=verdicts.count("partial"),
                     incorrect_count=verdicts.count("incorrect"), dominant_expression="neutral",
                     strengths=["Clear structure"], weaknesses=["Depth"], improvements=["Practise more"],
-                    speaking={"words_per_minute": rng.uniform(90, 170), "filler_rate": rng.uniform(0, 0.1),
+                    speaking={"words_per_minute": rng.uniform(90, 170), "filler_rate": rng.uniform(0, 8),
                               "pauses_per_answer": rng.uniform(0, 3)},
                 ))
             Turn.objects.bulk_create(turns, batch_size=BATCH)
@@ -270,7 +273,7 @@ def run(users: int | None = None, database_url: str | None = None) -> list[dict]
     from django.test.utils import override_settings
 
     users = users or int(os.environ.get("BENCH_ANALYTICS_USERS", "1000"))
-    targets = [("sqlite", f"sqlite:///{SQLITE_PATH}")]
+    targets = [] if os.environ.get("BENCH_SKIP_SQLITE") else [("sqlite", f"sqlite:///{SQLITE_PATH}")]
     if postgres := _postgres_url(database_url):
         targets.append(("postgresql", postgres))
     rows: list[dict] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.text import Truncator
 
+from analytics.selectors import recommended_settings_for
 from interviews.catalog import DIFFICULTIES, POSITIONS, TOPICS
 
 NAME_MAX_LENGTH = 80  # InterviewSession.candidate_name
@@ -82,11 +83,18 @@ class StartInterviewForm(forms.Form):
         return name
 
     @classmethod
-    def initial_for(cls, user) -> dict[str, str]:
-        """Pre-fill from the candidate's profile, so a regular only has to press Start."""
-        return {
+    def initial_for(cls, user, query=None) -> dict[str, str]:
+        """Pre-fill so a regular only has to press Start: the candidate's profile, overridden by their
+        cohort's recommendation, overridden by an explicit link (?topic=&position=&difficulty=)."""
+        initial = {
             "candidate_name": user.display_name or user.get_full_name() or user.username,
             "topic": user.default_topic,
             "position": user.target_role,
             "difficulty": user.default_difficulty or "medium",
         }
+        initial.update(recommended_settings_for(user))
+        allowed = {"topic": dict(TOPICS), "position": dict(POSITIONS), "difficulty": dict(DIFFICULTIES)}
+        for key, choices in allowed.items():
+            if query and query.get(key) in choices:
+                initial[key] = query[key]
+        return initial

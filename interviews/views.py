@@ -27,7 +27,7 @@ def history(request):
 
 @login_required
 def start(request):
-    form = StartInterviewForm(request.POST or None, initial=StartInterviewForm.initial_for(request.user))
+    form = StartInterviewForm(request.POST or None, initial=StartInterviewForm.initial_for(request.user, request.GET))
     if request.method == "POST" and form.is_valid():
         try:
             session = start_interview(user=request.user, **form.cleaned_data)

@@ -43,7 +43,6 @@ def urlencode_dict(values: dict) -> str:
 
 @register.filter
 def metric(value) -> str:
-    """Speaking metrics: a rate like 0.05 fillers per word needs decimals, 131 words/min does not."""
     return format_metric(value)
 
 

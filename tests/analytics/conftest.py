@@ -64,7 +64,7 @@ def finished_interview(*, owner=None, topic="python", difficulty="easy", accurac
             incorrect_count=1, revealed_count=1, dominant_expression="neutral",
             strengths=["Clear on comprehensions"], weaknesses=["Concurrency"],
             improvements=["Revise the GIL"],
-            speaking={"words_per_minute": 120.0, "filler_rate": 0.05, "pauses_per_answer": 1.0},
+            speaking={"spoken_answers": 1, "words_per_minute": 120.0, "filler_rate": 3.5, "pauses_per_answer": 1.0},
         )
     return session
 

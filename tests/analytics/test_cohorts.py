@@ -163,3 +163,20 @@ def test_cohort_dashboard_query_count_does_not_grow_with_sessions(client, django
     many = _cohort_queries(client, 6, 5, django_assert_max_num_queries)
 
     assert few == many
+
+
+def test_member_names_are_escaped_in_the_members_table(client, cohort, instructor):
+    CohortMembershipFactory(cohort=cohort, user=UserFactory(display_name="<script>alert(1)</script>"))
+    client.force_login(instructor)
+
+    html = client.get(reverse("analytics:cohort_detail", args=[cohort.pk])).content.decode()
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_staff_manage_every_cohort(client, cohort):
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(reverse("analytics:cohort_detail", args=[cohort.pk])).context["dashboard"].cohort == cohort
+    assert client.get(reverse("analytics:export_sessions", args=[cohort.pk])).status_code == 200

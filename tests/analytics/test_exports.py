@@ -44,7 +44,7 @@ def test_sessions_csv_has_the_documented_columns_and_one_row_per_member_session(
     assert row["user"] == "alice" and row["email"] == "alice@example.com" and row["candidate_name"] == "Alice"
     assert (row["topic"], row["status"], row["accuracy"]) == ("sql", "finished", "0.75")
     assert (row["questions_asked"], row["correct"], row["incorrect"]) == ("3", "2", "1")
-    assert (row["dominant_expression"], row["avg_wpm"], row["filler_rate"]) == ("neutral", "120.0", "0.05")
+    assert (row["dominant_expression"], row["avg_wpm"], row["filler_rate"]) == ("neutral", "120.0", "3.5")
     assert row["fallback_count"] == "2"
     assert row["started_at"].startswith(str(timezone.now().year))
 

@@ -33,7 +33,7 @@ def test_report_page_shows_accuracy_verdicts_questions_and_transcripts(client, c
     assert html.count("Attempt 2") == 2
     assert "Incorrect" in html and "Correct" in html
     assert "Clear on comprehensions" in html and "Revise the GIL" in html
-    assert "Words per minute <strong>120</strong>" in html and "Filler rate <strong>0.05</strong>" in html
+    assert "Words per minute <strong>120</strong>" in html and "Filler words per 100 words <strong>3.5</strong>" in html
     # The revealed model answer is shown outright; the others wait in a details element.
     assert "<strong>Model answer:</strong> A lock letting one thread run bytecode." in html
     assert "<details><summary>Model answer</summary><p>It hashes the key.</p></details>" in html
@@ -153,3 +153,15 @@ def test_finished_session_without_report_uses_build_report_when_it_exists(client
 
     assert calls == [session.pk]
     assert "Built lazily" in html and 'data-testid="accuracy">100%' in html
+
+
+def test_the_real_build_report_fills_a_missing_report_on_first_view(client, candidate):
+    session = finished_interview(owner=candidate, with_report=False)
+    client.force_login(candidate)
+
+    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
+
+    report = Report.objects.get(session=session)
+    assert (report.questions_asked, report.correct_count, report.revealed_count) == (3, 2, 1)
+    assert 'data-testid="accuracy">67%' in html
+    assert "The full report is not ready yet" not in html

@@ -118,8 +118,16 @@ def playwright_instance():
         yield playwright
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def launch_browser(playwright_instance, face_video):
+def launch_browser(request, playwright_instance, face_video):
     """launch_browser(microphone_wav) -> Browser with fake camera and microphone fed from files."""
     browsers = []
 
@@ -141,5 +149,14 @@ def launch_browser(playwright_instance, face_video):
         return browser
 
     yield launch
+    if getattr(request.node, "e2e_failed", False):
+        # What the browser showed when the test failed, next to the step screenshots.
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pages = [page for browser in browsers for context in browser.contexts for page in context.pages]
+        for number, page in enumerate(pages):
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}-{number}.png"), full_page=True)
+            except Exception:  # noqa: BLE001 - a closed page has nothing to show
+                pass
     for browser in browsers:
         browser.close()

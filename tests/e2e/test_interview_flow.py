@@ -110,6 +110,14 @@ def wait_until_idle(frame: FrameLocator) -> None:
     expect(frame.locator("#live-status .ib-status")).to_have_class(re.compile("ib-idle"), timeout=ANSWER_TIMEOUT_MS)
 
 
+def expect_outcome(frame: FrameLocator, meta_text: str) -> None:
+    """Wait until the question header shows `meta_text`; fail at once with the page's error if one shows."""
+    outcome = frame.locator(f'#live-meta:has-text("{meta_text}"), #live-error .ib-error[role=alert]').first
+    outcome.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    error = frame.locator("#live-error .ib-error[role=alert]")
+    assert error.count() == 0, f"the live page shows an error: {error.inner_text()}"
+
+
 def type_answer(frame: FrameLocator, text: str) -> None:
     wait_until_idle(frame)
     frame.locator("#live-answer-text textarea").fill(text)
@@ -164,7 +172,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     record_answer(frame, answer_wav)
     shoot(page, artifacts_dir, "04-voice-answer-recorded")
     submit(frame)
-    expect(frame.locator("#live-meta")).to_contain_text("Question 2 of 3", timeout=ANSWER_TIMEOUT_MS)
+    expect_outcome(frame, "Question 2 of 3")
     expect(frame.locator("#live-verdict")).to_have_text("Correct")
     heard = frame.locator("#live-transcript textarea").input_value()
     assert len(words_of(heard) & words_of(reference)) >= 0.7 * len(words_of(reference)), heard
@@ -176,7 +184,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
 
     # 3. A wrong answer: a hint and a second attempt at the same question.
     type_answer(frame, NONSENSE)
-    expect(frame.locator("#live-meta")).to_contain_text("Second attempt", timeout=ANSWER_TIMEOUT_MS)
+    expect_outcome(frame, "Second attempt")
     expect(frame.locator("#live-verdict")).to_have_text(re.compile("Not quite|Partially correct"))
     assert shown_question(frame) == second_question
     hint_text = frame.locator("#live-feedback").inner_text()
@@ -185,7 +193,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
 
     # 4. Wrong again: the model answer is revealed and the last question comes.
     type_answer(frame, NONSENSE)
-    expect(frame.locator("#live-meta")).to_contain_text("Question 3 of 3", timeout=ANSWER_TIMEOUT_MS)
+    expect_outcome(frame, "Question 3 of 3")
     revealed = frame.locator("#live-feedback").inner_text()
     second_reference = bank_question(db_path, second_question)["reference_answer"]
     assert len(words_of(revealed) & words_of(second_reference)) >= 0.6 * len(words_of(second_reference)), revealed

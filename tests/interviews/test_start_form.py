@@ -64,3 +64,20 @@ def test_an_oversized_unknown_topic_is_refused_without_echoing_it_in_full():
     message = form.errors["topic"][0]
     assert "not one of our topics" in message
     assert len(message) < 100
+
+
+@pytest.mark.django_db
+def test_the_form_prefills_profile_then_cohort_recommendation_then_an_explicit_link():
+    from django.http import QueryDict
+
+    from tests.factories import CohortMembershipFactory, UserFactory
+
+    user = UserFactory(default_topic="sql", target_role="analyst", default_difficulty="easy")
+    assert StartInterviewForm.initial_for(user)["topic"] == "sql"
+
+    CohortMembershipFactory(user=user, cohort__recommended_topic="statistics", cohort__recommended_difficulty="hard")
+    initial = StartInterviewForm.initial_for(user)
+    assert (initial["topic"], initial["position"], initial["difficulty"]) == ("statistics", "analyst", "hard")
+
+    linked = StartInterviewForm.initial_for(user, QueryDict("topic=python&difficulty=nonsense"))
+    assert (linked["topic"], linked["difficulty"]) == ("python", "hard")

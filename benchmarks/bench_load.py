@@ -1,0 +1,398 @@
+"""Load: N candidates at once answer by voice against a local daphne, through the same HTTP paths as the live page.
+
+Each simulated candidate logs in (allauth form), starts an interview (start form), keeps the page's
+websocket ws/interviews/<pk>/ open, opens the Gradio app like the iframe does (its load event, with
+?session=<pk>), and then, for a bounded number of turns: thinks 8-15 s, uploads a ~10 s spoken WAV
+(piper voice) as the microphone component does when recording stops, and clicks Submit (Gradio queue
+join of on_submit). Turn latency is submit -> the new LiveState on the websocket (the verdict the
+candidate sees); "reply" is submit -> the Gradio event completing (the interviewer's spoken reply ready).
+
+Options (env): LOAD_CANDIDATES (20), LOAD_TURNS (3), LOAD_THINK_MIN / LOAD_THINK_MAX seconds (8 / 15),
+LOAD_TURN_TIMEOUT seconds (120), LOAD_SEED (7), DATABASE_URL (default: a fresh SQLite file),
+INFERENCE_WORKERS (passed to the server). Loopback only.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+GRADIO_ROOT = "/live/gradio"
+PASSWORD = "Load-test-pass-2026"
+SPOKEN_ANSWER = (
+    "I would start by reading the requirements carefully, then write a small test for the main case. "
+    "After that I keep the function short, handle the errors explicitly, and measure before I optimise."
+)
+SERVER_START_TIMEOUT_S = 120
+LOGIN_TIMEOUT_S = 60
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+@dataclass
+class CandidateResult:
+    candidate: int
+    turn_latencies: list[float] = field(default_factory=list)  # submit -> LiveState on the websocket
+    reply_latencies: list[float] = field(default_factory=list)  # submit -> Gradio event complete
+    upload_latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+    sustained: bool = False
+
+
+# --- The server --------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(workdir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "interbot_site.settings",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        # Enough questions that no candidate runs out within the turns measured.
+        "INTERVIEW_MAX_QUESTIONS": str(max(8, _env_int("LOAD_TURNS", 3) + 1)),
+    }
+    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'load.sqlite3'}")
+    return env
+
+
+def _prepare_database(env: dict[str, str], usernames: list[str]) -> None:
+    """Migrate, load the bank and create the candidates' accounts before the server starts."""
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "manage.py", "load_question_bank"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    script = (
+        "from django.contrib.auth import get_user_model\n"
+        "User = get_user_model()\n"
+        f"for name in {usernames!r}:\n"
+        "    user, _ = User.objects.get_or_create(username=name, defaults={'email': name + '@example.com'})\n"
+        f"    user.set_password({PASSWORD!r})\n"
+        "    user.save()\n"
+    )
+    subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True)
+
+
+def _start_server(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    log = open(workdir / "daphne.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "interbot_site.asgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(base_url + "/", timeout=2).status_code < 500:
+                return process, base_url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError("daphne did not start: " + (workdir / "daphne.log").read_text()[-3000:])
+
+
+def _stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _spoken_answer(path: Path) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from tests.e2e.media import speak_to_wav
+
+    # A ~10 s answer, with a short tail of silence as a recording stopped by hand has.
+    return speak_to_wav(SPOKEN_ANSWER, path, leading_silence_s=0.3, trailing_silence_s=0.7)
+
+
+# --- One candidate -----------------------------------------------------------------------------------
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+async def _login_and_start(client: httpx.AsyncClient, username: str) -> int:
+    page = await client.get("/accounts/login/")
+    response = await client.post(
+        "/accounts/login/", data={"csrfmiddlewaretoken": _csrf(page.text), "login": username, "password": PASSWORD}
+    )
+    if "/accounts/login/" in str(response.url):
+        raise RuntimeError(f"login failed for {username}")
+    page = await client.get("/interviews/new/")
+    response = await client.post(
+        "/interviews/new/",
+        data={
+            "csrfmiddlewaretoken": _csrf(page.text), "candidate_name": username, "topic": "python",
+            "position": "sde", "difficulty": "medium", "consent_audio": "on",
+        },
+    )
+    found = re.search(r"/interviews/(\d+)/live/", str(response.url))
+    if not found:
+        raise RuntimeError(f"start form did not reach the live page ({response.status_code} {response.url})")
+    return int(found.group(1))
+
+
+class GradioPage:
+    """The iframe's side of the Gradio protocol: queue/join, the SSE stream of events, and uploads."""
+
+    def __init__(self, client: httpx.AsyncClient, session_pk: int, fn_index: dict[str, int]):
+        self.client = client
+        self.session_pk = session_pk
+        self.fn_index = fn_index
+        self.session_hash = uuid.uuid4().hex[:11]
+
+    async def upload(self, wav: Path) -> dict:
+        with open(wav, "rb") as handle:
+            response = await self.client.post(
+                f"{GRADIO_ROOT}/gradio_api/upload", params={"upload_id": uuid.uuid4().hex[:11]},
+                files={"files": ("audio.wav", handle, "audio/wav")},
+            )
+        response.raise_for_status()
+        path = response.json()[0]
+        return {"path": path, "orig_name": "audio.wav", "mime_type": "audio/wav", "size": wav.stat().st_size,
+                "meta": {"_type": "gradio.FileData"}}
+
+    async def run_event(self, name: str, data: list, *, timeout: float, joined: asyncio.Event | None = None) -> dict:
+        """Join the queue for one event and read its stream until it completes; returns the completion message."""
+        response = await self.client.post(
+            f"{GRADIO_ROOT}/gradio_api/queue/join",
+            params={"session": self.session_pk},  # the page's own query string, as Gradio's JS client sends it
+            json={"data": data, "event_data": None, "fn_index": self.fn_index[name],
+                  "trigger_id": None, "session_hash": self.session_hash},
+        )
+        response.raise_for_status()
+        event_id = response.json()["event_id"]
+        if joined is not None:
+            joined.set()
+        async with asyncio.timeout(timeout):
+            async with self.client.stream(
+                "GET", f"{GRADIO_ROOT}/gradio_api/queue/data", params={"session_hash": self.session_hash},
+                timeout=httpx.Timeout(timeout, connect=10),
+            ) as stream:
+                async for line in stream.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    message = json.loads(line[5:])
+                    if message.get("event_id") != event_id:
+                        continue
+                    if message.get("msg") == "process_completed":
+                        return message
+        raise RuntimeError(f"{name}: the event stream closed before the event completed")
+
+
+async def _candidate(
+    number: int, base_url: str, username: str, wav: Path, fn_index: dict[str, int], *,
+    turns: int, think: tuple[float, float], turn_timeout: float, rng: random.Random,
+) -> CandidateResult:
+    import websockets
+
+    result = CandidateResult(candidate=number)
+    limits = httpx.Limits(max_connections=8)
+    async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=turn_timeout, limits=limits) as client:
+        try:
+            async with asyncio.timeout(LOGIN_TIMEOUT_S):
+                pk = await _login_and_start(client, username)
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+            ws_url = base_url.replace("http://", "ws://") + f"/ws/interviews/{pk}/"
+            async with websockets.connect(
+                ws_url, additional_headers={"Cookie": cookie}, origin=base_url, open_timeout=30
+            ) as socket_:
+                first = json.loads(await asyncio.wait_for(socket_.recv(), 30))
+                if first.get("type") != "state":
+                    raise RuntimeError(f"websocket opened with {first!r}")
+                page = GradioPage(client, pk, fn_index)
+                loaded = await page.run_event("load", [], timeout=turn_timeout)
+                if not loaded.get("success"):
+                    raise RuntimeError(f"load event failed: {loaded.get('output')}")
+                for _turn in range(turns):
+                    await asyncio.sleep(rng.uniform(*think))
+                    await _one_turn(page, socket_, wav, result, turn_timeout=turn_timeout)
+                result.sustained = socket_.state == websockets.protocol.State.OPEN and not result.errors
+        except Exception as error:  # noqa: BLE001 - a failed candidate is a measured outcome, not a crash
+            result.errors.append(f"{type(error).__name__}: {error}"[:200])
+    return result
+
+
+async def _one_turn(page: GradioPage, socket_, wav: Path, result: CandidateResult, *, turn_timeout: float) -> None:
+    started = time.perf_counter()
+    audio = await page.upload(wav)
+    result.upload_latencies.append(time.perf_counter() - started)
+
+    joined = asyncio.Event()
+    submitted = time.perf_counter()
+    event = asyncio.create_task(
+        page.run_event("submit", [None, "", audio, uuid.uuid4().hex], timeout=turn_timeout, joined=joined)
+    )
+    try:
+        async with asyncio.timeout(turn_timeout):
+            while True:  # progress messages come and go; the next state is this answer's verdict
+                message = json.loads(await socket_.recv())
+                if message.get("type") == "state":
+                    break
+        result.turn_latencies.append(time.perf_counter() - submitted)
+        state = message["state"]
+        result.verdicts.append(state.get("last_verdict") or state.get("status"))
+        if not state.get("last_verdict") and state.get("status") == "in_progress":
+            result.errors.append(f"no verdict: {state.get('notices')}"[:200])
+        completed = await event
+        result.reply_latencies.append(time.perf_counter() - submitted)
+        if not completed.get("success"):
+            result.errors.append(f"submit failed: {completed.get('output')}"[:200])
+    except Exception:
+        event.cancel()
+        raise
+
+
+# --- The run -----------------------------------------------------------------------------------------
+
+
+async def _fn_indexes(base_url: str, username: str) -> dict[str, int]:
+    """fn_index of the page's load and submit events, from the Gradio config (as the iframe reads it)."""
+    async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=60) as client:
+        page = await client.get("/accounts/login/")
+        await client.post("/accounts/login/",
+                          data={"csrfmiddlewaretoken": _csrf(page.text), "login": username, "password": PASSWORD})
+        config = (await client.get(f"{GRADIO_ROOT}/config")).json()
+    elem_ids = {comp["id"]: comp.get("props", {}).get("elem_id") for comp in config["components"]}
+    indexes: dict[str, int] = {}
+    for index, dependency in enumerate(config["dependencies"]):
+        for target, trigger in dependency["targets"]:
+            if trigger == "load":
+                indexes.setdefault("load", index)
+            elif trigger == "click" and elem_ids.get(target) == "live-submit":
+                indexes["submit"] = index
+    if set(indexes) != {"load", "submit"}:
+        raise RuntimeError(f"could not find the live page's events in the Gradio config: {indexes}")
+    return indexes
+
+
+async def _run_candidates(base_url: str, usernames: list[str], wav: Path, *, turns: int,
+                          think: tuple[float, float], turn_timeout: float, seed: int) -> list[CandidateResult]:
+    fn_index = await _fn_indexes(base_url, usernames[0])
+    master = random.Random(seed)
+    tasks = []
+    for number, username in enumerate(usernames):
+        rng = random.Random(master.random())
+        tasks.append(_candidate(number, base_url, username, wav, fn_index, turns=turns, think=think,
+                                turn_timeout=turn_timeout, rng=rng))
+    return await asyncio.gather(*tasks)
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def _summary(name: str, values: list[float]) -> dict:
+    return {
+        "measure": name,
+        "n": len(values),
+        "p50_s": _percentile(values, 0.5),
+        "p95_s": _percentile(values, 0.95),
+        "max_s": max(values) if values else None,
+        "mean_s": statistics.fmean(values) if values else None,
+    }
+
+
+def run() -> list[dict]:
+    candidates = _env_int("LOAD_CANDIDATES", 20)
+    turns = _env_int("LOAD_TURNS", 3)
+    think = (_env_float("LOAD_THINK_MIN", 8.0), _env_float("LOAD_THINK_MAX", 15.0))
+    turn_timeout = _env_float("LOAD_TURN_TIMEOUT", 120.0)
+    seed = _env_int("LOAD_SEED", 7)
+    run_id = uuid.uuid4().hex[:6]
+    usernames = [f"load-{run_id}-{number:03d}" for number in range(candidates)]
+
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        workdir = Path(tmp)
+        wav = _spoken_answer(workdir / "answer.wav")
+        env = _server_env(workdir)
+        _prepare_database(env, usernames)
+        process, base_url = _start_server(env, workdir)
+        started = time.perf_counter()
+        try:
+            results = asyncio.run(_run_candidates(base_url, usernames, wav, turns=turns, think=think,
+                                                  turn_timeout=turn_timeout, seed=seed))
+        finally:
+            elapsed = time.perf_counter() - started
+            _stop_server(process)
+            server_errors = sum(
+                1 for line in (workdir / "daphne.log").read_text(errors="replace").splitlines()
+                if "Traceback" in line or " 500 " in line
+            )
+
+    from tests.e2e.media import wav_seconds
+
+    errors = [error for result in results for error in result.errors]
+    for error in dict.fromkeys(errors):
+        print(f"error ({errors.count(error)}x): {error}", file=sys.stderr)
+    verdicts = [v for result in results for v in result.verdicts]
+    header = {
+        "candidates": candidates,
+        "turns_each": turns,
+        "answer_audio_s": round(wav_seconds(wav), 1) if wav else None,
+        "think_s": f"{think[0]:g}-{think[1]:g}",
+        "sessions_sustained": sum(result.sustained for result in results),
+        "turns_ok": len(verdicts),
+        "errors": len(errors),
+        "server_tracebacks": server_errors,
+        "verdicts": ", ".join(f"{v}={verdicts.count(v)}" for v in sorted(set(verdicts))),
+        "wall_s": round(elapsed, 1),
+        "inference_workers": os.environ.get("INFERENCE_WORKERS", "default"),
+    }
+    turn_latencies = [v for result in results for v in result.turn_latencies]
+    rows = [
+        header,
+        _summary("turn: submit -> verdict on websocket", turn_latencies),
+        _summary("reply: submit -> spoken reply ready", [v for r in results for v in r.reply_latencies]),
+        _summary("upload of the recording", [v for r in results for v in r.upload_latencies]),
+    ]
+    p95 = _percentile(turn_latencies, 0.95)
+    rows[0]["target_met"] = bool(
+        p95 is not None and p95 <= 3.0 and not errors and header["sessions_sustained"] == candidates
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import print_table
+
+    table = run()
+    print_table("bench_load: concurrent candidates", table[:1])
+    print_table("bench_load: latencies", table[1:])

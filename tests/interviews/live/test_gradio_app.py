@@ -1,0 +1,301 @@
+"""The Gradio app inside the ASGI application: dispatch, Django-session auth, and the real callbacks."""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from interbot_site.asgi import application
+from interviews.gradio_mount import GRADIO_PATH
+from interviews.live_events import group_name
+from interviews.models import ExpressionSample, InterviewSession, Turn
+
+EVAL = Path("/work/shared/eval")
+SPOKEN_ANSWER = EVAL / "speech" / "sense_and_sensibility_01_austen_64kb-0880.wav"  # "he was not an ill disposed young man"
+FACE_VIDEO = EVAL / "faces" / "single_face.mp4"
+
+# Gradio's queue workers live on the event loop that served its first request: one loop per module.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*:pandas.errors.Pandas4Warning"),
+]
+
+
+def http(cookie: str | None = None) -> httpx.AsyncClient:
+    cookies = {"sessionid": cookie} if cookie else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=application), base_url="http://localhost", cookies=cookies, timeout=120
+    )
+
+
+def _unchanged(value) -> bool:
+    """Gradio's way of saying "this output was not in the yield": an update with no properties."""
+    return isinstance(value, dict) and value.get("__type__") == "update" and all(
+        key == "__type__" or (key == "props" and _unchanged(value[key])) for key in value
+    )
+
+
+def _apply_diff(value, operations):
+    for operation, path, new in operations:
+        if not path:
+            value = new
+            continue
+        target = value
+        for key in path[:-1]:
+            target = target[key]
+        if operation == "delete":
+            del target[path[-1]]
+        elif operation == "append":
+            target[path[-1]] += new
+        else:
+            target[path[-1]] = new
+    return value
+
+
+class GradioPage:
+    """Drives the Gradio app the way its page does: config, then events through the queue."""
+
+    def __init__(self, client: httpx.AsyncClient, session_id: int):
+        self.client = client
+        self.session_id = session_id
+        self.session_hash = uuid.uuid4().hex[:11]
+        self.config: dict = {}
+
+    async def open(self) -> GradioPage:
+        response = await self.client.get(f"{GRADIO_PATH}/config")
+        response.raise_for_status()
+        self.config = response.json()
+        return self
+
+    def _elem_ids(self) -> dict[int, str | None]:
+        return {c["id"]: c.get("props", {}).get("elem_id") for c in self.config["components"]}
+
+    def _dependency(self, elem_id: str | None, event: str) -> dict:
+        ids = self._elem_ids()
+        for dependency in self.config["dependencies"]:
+            for target, trigger in dependency["targets"]:
+                if trigger == event and ids.get(target) == elem_id:
+                    return dependency
+        raise LookupError(f"no {event} event on {elem_id}")
+
+    def _component_id(self, elem_id: str) -> int:
+        return next(i for i, e in self._elem_ids().items() if e == elem_id)
+
+    async def trigger(self, elem_id: str | None, event: str, values: dict[str, object] | None = None) -> dict:
+        """Run one event; returns {elem_id: value} of its outputs (first full yield, then the last one)."""
+        dependency = self._dependency(elem_id, event)
+        values = values or {}
+        by_id = {self._component_id(k): v for k, v in values.items()}
+        data = [by_id.get(i) for i in dependency["inputs"]]
+        joined = await self.client.post(
+            f"{GRADIO_PATH}/gradio_api/queue/join?session={self.session_id}",
+            json={"data": data, "fn_index": dependency["id"], "session_hash": self.session_hash,
+                  "event_data": None, "trigger_id": dependency["targets"][0][0]},
+        )
+        joined.raise_for_status()
+        stream = await self.client.get(f"{GRADIO_PATH}/gradio_api/queue/data?session_hash={self.session_hash}")
+        messages = [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")]
+        names = [self._elem_ids().get(i) for i in dependency["outputs"]]
+        completed = next(m for m in messages if m["msg"] == "process_completed")
+        assert completed.get("success", True), completed
+        # Generators stream their first yield whole and later ones as diffs; replay them all.
+        outputs: dict = {}
+        current = None
+        for message in messages:
+            if message["msg"] != "process_generating":
+                continue
+            data = message["output"]["data"]
+            current = data if current is None else [_apply_diff(v, ops) for v, ops in zip(current, data, strict=True)]
+            outputs.update({n: v for n, v in zip(names, current, strict=True) if n and not _unchanged(v)})
+        if current is None:
+            final = completed["output"]["data"]
+            outputs.update({n: v for n, v in zip(names, final, strict=True) if n and not _unchanged(v)})
+        return outputs
+
+    async def upload(self, path: Path, *, name: str | None = None, content: bytes | None = None) -> dict:
+        """Upload a file as the browser does; returns the FileData a component sends as its value."""
+        body = content if content is not None else path.read_bytes()
+        response = await self.client.post(
+            f"{GRADIO_PATH}/gradio_api/upload", files={"files": (name or path.name, body)}
+        )
+        response.raise_for_status()
+        uploaded = response.json()[0]
+        return {"path": uploaded, "orig_name": name or path.name, "meta": {"_type": "gradio.FileData"}}
+
+    async def load(self) -> dict:
+        return await self.trigger(None, "load")
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(memory_channel_layer):
+    return memory_channel_layer
+
+
+@pytest.fixture
+def current_question(interview) -> str:
+    return InterviewSession.objects.get(pk=interview.pk).engine_state["current"]["text"]
+
+
+@sync_to_async
+def turn_count(interview) -> int:
+    return Turn.objects.filter(session=interview).count()
+
+
+@sync_to_async
+def status_of(interview) -> str:
+    return InterviewSession.objects.get(pk=interview.pk).status
+
+
+async def test_gradio_refuses_requests_without_a_django_session(interview):
+    async with http() as client:
+        assert (await client.get(f"{GRADIO_PATH}/?session={interview.pk}")).status_code == 401
+        assert (await client.get(f"{GRADIO_PATH}/config")).status_code == 401
+        join = await client.post(f"{GRADIO_PATH}/gradio_api/queue/join", json={"fn_index": 0, "data": []})
+        assert join.status_code == 401
+
+
+async def test_gradio_refuses_the_page_of_someone_elses_interview(interview, stranger_cookie):
+    async with http(stranger_cookie) as client:
+        refused = await client.get(f"{GRADIO_PATH}/?session={interview.pk}")
+        missing = await client.get(f"{GRADIO_PATH}/?session={interview.pk + 1000}")
+    assert refused.status_code == missing.status_code == 403
+    assert refused.text == missing.text  # nothing tells the two apart
+
+
+async def test_the_dispatcher_sends_gradio_paths_to_gradio_and_the_rest_to_django(interview, owner_cookie):
+    async with http(owner_cookie) as client:
+        gradio_page = await client.get(f"{GRADIO_PATH}/?session={interview.pk}")
+        gradio_config = await client.get(f"{GRADIO_PATH}/config")
+        django_page = await client.get(f"/interviews/{interview.pk}/live/")
+        lookalike = await client.get("/live/gradio-not-really/")
+    assert gradio_page.status_code == 200 and "gradio" in gradio_page.text.lower()
+    assert any(c.get("props", {}).get("elem_id") == "live-question" for c in gradio_config.json()["components"])
+    # Gradio builds its asset and API URLs under the mount path.
+    assert gradio_config.json()["root"].endswith(GRADIO_PATH)
+    assert django_page.status_code == 200 and 'id="live-frame"' in django_page.text
+    assert lookalike.status_code == 404 and "gradio_api" not in lookalike.text
+
+
+async def test_the_app_shows_and_speaks_the_current_question(interview, owner_cookie, current_question):
+    question = current_question
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        shown = await page.load()
+    assert question in shown["live-question"].replace("&#x27;", "'").replace("&quot;", '"')
+    assert "Question 1 of" in shown["live-meta"]
+    assert shown["live-voice"]["path"].endswith(".wav")  # the embedded voice spoke it
+    assert shown["live-submission-id"]
+
+
+async def test_a_callback_for_someone_elses_interview_reveals_nothing(interview, stranger_cookie, current_question):
+    question = current_question
+    async with http(stranger_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        shown = await page.load()
+        answered = await page.trigger("live-submit", "click", {"live-answer-text": "finish interview"})
+    assert "not available" in shown["live-question"]
+    assert question not in json.dumps(shown)
+    assert "not available" in answered["live-error"]
+    assert await status_of(interview) == InterviewSession.Status.IN_PROGRESS
+    assert await turn_count(interview) == 0
+
+
+async def test_an_empty_answer_is_refused_without_grading(interview, owner_cookie):
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        await page.load()
+        answered = await page.trigger("live-submit", "click", {"live-answer-text": "   "})
+    assert "Record or type an answer first" in answered["live-error"]
+    assert await turn_count(interview) == 0
+
+
+async def test_finishing_ends_the_interview_links_the_report_and_tells_the_socket(interview, owner_cookie):
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(group_name(interview.pk), listener)
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        await page.load()
+        finished = await page.trigger("live-finish", "click")
+    assert 'href="' in finished["live-report"] and "report" in finished["live-report"].lower()
+    assert "over" in finished["live-question"]
+    assert await status_of(interview) == InterviewSession.Status.FINISHED
+    events = [await layer.receive(listener) for _ in range(2)]
+    assert events[0] == {"type": "live.progress", "message": "Finishing…"}
+    assert events[1]["type"] == "live.state" and events[1]["state"]["status"] == "finished"
+
+
+@pytest.mark.slow
+async def test_a_typed_answer_submitted_twice_is_graded_once(interview, owner_cookie):
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        shown = await page.load()
+        draft = shown["live-submission-id"]
+        answer = {"live-answer-text": "I enjoy building reliable software and this team's work matters to me.",
+                  "live-submission-id": draft}
+        first = await page.trigger("live-submit", "click", answer)
+        second = await page.trigger("live-submit", "click", answer)
+    assert await turn_count(interview) == 1
+    assert first["live-verdict"].count("ib-verdict-") == 1 and "ib-verdict-none" not in first["live-verdict"]
+    assert first["live-transcript"].startswith("I enjoy building")
+    assert first["live-submission-id"] != draft  # a fresh id for the next answer
+    assert second["live-transcript"] == first["live-transcript"]
+
+
+@pytest.mark.slow
+async def test_a_spoken_answer_is_transcribed_and_graded(interview, owner_cookie):
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        shown = await page.load()
+        recording = await page.upload(SPOKEN_ANSWER)
+        answered = await page.trigger(
+            "live-submit", "click", {"live-mic": recording, "live-submission-id": shown["live-submission-id"]}
+        )
+    assert "young man" in answered["live-transcript"].lower()  # Whisper tiny hears "ill disposed" loosely
+    assert "ib-verdict-none" not in answered["live-verdict"]
+    turn = await sync_to_async(Turn.objects.get)(session=interview)
+    assert turn.input_mode == Turn.InputMode.SPOKEN
+
+
+async def test_an_unusable_recording_is_explained_and_nothing_is_recorded(interview, owner_cookie):
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        await page.load()
+        garbage = await page.upload(SPOKEN_ANSWER, name="answer.webm", content=b"\x1aE\xdf\xa3 not a real webm" * 40)
+        answered = await page.trigger("live-submit", "click", {"live-mic": garbage})
+    assert answered["live-error"].count('role="alert"') == 1
+    assert "Your answer was kept" not in answered["live-error"]  # an input problem, not a failing service
+    assert "live-transcript" not in answered  # the page keeps what it showed; nothing was graded
+    assert await turn_count(interview) == 0
+
+
+async def test_a_recording_over_the_upload_limit_is_refused(interview, owner_cookie, settings):
+    settings.MAX_UPLOAD_BYTES = 4096
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        await page.load()
+        recording = await page.upload(SPOKEN_ANSWER)
+        answered = await page.trigger("live-submit", "click", {"live-mic": recording})
+    assert "too large" in answered["live-error"]
+    assert await turn_count(interview) == 0
+
+
+@pytest.mark.slow
+async def test_a_webcam_clip_adds_expressions_to_the_timeline(interview, owner_cookie):
+    await sync_to_async(InterviewSession.objects.filter(pk=interview.pk).update)(consent_video=True)
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        shown = await page.load()
+        assert shown["live-consent-video"] is True
+        clip = await page.upload(FACE_VIDEO)
+        seen = await page.trigger(
+            "live-webcam", "change", {"live-webcam": clip, "live-consent-video": True}
+        )
+    assert "Expression seen" in seen["live-expression"]
+    assert await sync_to_async(ExpressionSample.objects.filter(session=interview).count)() > 0
