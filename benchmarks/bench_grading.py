@@ -164,34 +164,45 @@ def _analyses(questions, samples):
     return [grader.analyse(questions[s.question_id], s.answer) for s in samples]
 
 
+def _fit_key_point_rule(analyses, samples) -> dict:
+    """covered = w*margin + (1-w)*lexical >= threshold, or margin alone >= margin_alone.
+
+    Only single-key-point questions tie a key point to a label ("answer correct"). Ties go to the
+    lowest margin_alone: the most paraphrase-friendly rule that costs nothing here.
+    """
+    single = [(a.key_points[0], s.correct) for a, s in zip(analyses, samples, strict=True)
+              if len(a.key_points) == 1 and not a.non_answer]
+    margin = np.array([k.margin for k, _ in single])
+    lexical = np.array([k.lexical for k, _ in single])
+    truth = np.array([c for _, c in single])
+    best = (-1.0, 0.0, 0.0, 1.0)
+    for margin_alone in [*np.round(np.linspace(0.1, 0.6, 26), 2), 2.0]:
+        for weight in np.round(np.linspace(0, 1, 11), 2):
+            combined = weight * margin + (1 - weight) * lexical
+            for threshold in np.round(np.linspace(-0.2, 0.9, 111), 2):
+                f1 = macro_f1(truth, (combined >= threshold) | (margin >= margin_alone))
+                if f1 > best[0] + 1e-9:
+                    best = (f1, float(weight), float(threshold), float(margin_alone))
+    return {"rule": {"weight": best[1], "threshold": best[2], "margin_alone": best[3]},
+            "kp_f1": best[0], "kp_n": len(single)}
+
+
 def _fit_constants(analyses, samples) -> dict:
-    x = np.array([a.features for a in analyses])
+    fitted = _fit_key_point_rule(analyses, samples)
+    x = np.array([a.features(**fitted["rule"]) for a in analyses])
     y = np.array([s.correct for s in samples], dtype=float)
     grades = np.array([s.grade for s in samples])
     w, b = _logistic_fit(x, y)
     scores = 1 / (1 + np.exp(-(x @ w + b)))
+    scores[[a.non_answer for a in analyses]] = 0.0
     correct_t = _best_threshold(scores, y.astype(bool))
-    partial_t = _best_threshold(scores[scores < correct_t], grades[scores < correct_t] >= 2.5)
-
-    # Key-point coverage: only single-key-point questions tie a key point to a label.
-    single = [(a.key_points[0], s.correct) for a, s in zip(analyses, samples, strict=True)
-              if len(a.key_points) == 1 and not a.non_answer]
-    sem = np.array([k.semantic for k, _ in single])
-    lex = np.array([k.lexical for k, _ in single])
-    truth = np.array([c for _, c in single])
-    best = (-1.0, 0.0, 0.0)
-    for alpha in np.linspace(0, 1, 11):
-        combined = alpha * sem + (1 - alpha) * lex
-        for tau in np.linspace(0.2, 0.9, 71):
-            f1 = macro_f1(truth, combined >= tau)
-            if f1 > best[0] + 1e-9:
-                best = (f1, float(alpha), float(tau))
-    return {"weights": w, "bias": b, "correct": correct_t, "partial": partial_t,
-            "kp_alpha": best[1], "kp_tau": best[2], "kp_f1": best[0], "kp_n": len(single)}
+    below = scores < correct_t
+    partial_t = _best_threshold(scores[below], grades[below] >= 2.5)
+    return {**fitted, "weights": w, "bias": b, "correct": correct_t, "partial": partial_t}
 
 
 def _apply(constants: dict, analyses) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([a.features for a in analyses])
+    x = np.array([a.features(**constants["rule"]) for a in analyses])
     scores = 1 / (1 + np.exp(-(x @ constants["weights"] + constants["bias"])))
     scores[[a.non_answer for a in analyses]] = 0.0
     return scores, scores >= constants["correct"]
@@ -238,18 +249,19 @@ def fit() -> None:
     t, p = np.array(truth_all), np.array(pred_all)
     print(f"{'6-fold CV grouped by question':<34} n={len(t):>4} acc={np.mean(t == p):.3f} "
           f"macroF1={macro_f1(t, p):.3f} r={pearson(np.array(score_all), np.array(grade_all)):.3f}")
-    for name in FEATURE_NAMES:
-        k = FEATURE_NAMES.index(name)
-        x = np.array([analyses[i].features[k] for i in fit_idx])
+    for k, name in enumerate(FEATURE_NAMES):
+        x = np.array([analyses[i].features(**constants["rule"])[k] for i in fit_idx])
         g = np.array([samples[i].grade for i in fit_idx])
         print(f"  feature {name:<22} r with grade on fit split = {pearson(x, g):.3f}")
+    rule = constants["rule"]
     print("\n# paste into interviews/services/grading.py")
     print(f"FEATURE_WEIGHTS = ({', '.join(f'{v:.3f}' for v in constants['weights'])})")
     print(f"FEATURE_BIAS = {constants['bias']:.3f}")
     print(f"CORRECT_THRESHOLD = {constants['correct']:.3f}")
     print(f"PARTIAL_THRESHOLD = {constants['partial']:.3f}")
-    print(f"KEY_POINT_SEMANTIC_WEIGHT = {constants['kp_alpha']:.2f}")
-    print(f"KEY_POINT_THRESHOLD = {constants['kp_tau']:.2f}  # macro-F1 {constants['kp_f1']:.3f} on {constants['kp_n']} answers")
+    print(f"KEY_POINT_MARGIN_WEIGHT = {rule['weight']:.2f}")
+    print(f"KEY_POINT_THRESHOLD = {rule['threshold']:.2f}  # macro-F1 {constants['kp_f1']:.3f} on {constants['kp_n']} answers")
+    print(f"KEY_POINT_MARGIN_ALONE = {rule['margin_alone']:.2f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ websocket ws/interviews/<pk>/ open, opens the Gradio app like the iframe does (i
 (piper voice) as the microphone component does when recording stops, and clicks Submit (Gradio queue
 join of on_submit). Turn latency is submit -> the new LiveState on the websocket (the verdict the
 candidate sees); "reply" is submit -> the Gradio event completing (the interviewer's spoken reply ready).
+One unmeasured candidate answers first, so the models are loaded as on a server that has been up a while.
 
 Options (env): LOAD_CANDIDATES (20), LOAD_TURNS (3), LOAD_THINK_MIN / LOAD_THINK_MAX seconds (8 / 15),
 LOAD_TURN_TIMEOUT seconds (120), LOAD_SEED (7), DATABASE_URL (default: a fresh SQLite file),
@@ -97,7 +98,8 @@ def _prepare_database(env: dict[str, str], usernames: list[str]) -> None:
         f"    user.set_password({PASSWORD!r})\n"
         "    user.save()\n"
     )
-    subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def _start_server(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -135,6 +137,12 @@ def _spoken_answer(path: Path) -> Path:
 
     # A ~10 s answer, with a short tail of silence as a recording stopped by hand has.
     return speak_to_wav(SPOKEN_ANSWER, path, leading_silence_s=0.3, trailing_silence_s=0.7)
+
+
+def _wav_seconds(path: Path) -> float:
+    from tests.e2e.media import wav_seconds
+
+    return wav_seconds(path)
 
 
 # --- One candidate -----------------------------------------------------------------------------------
@@ -301,7 +309,13 @@ async def _fn_indexes(base_url: str, username: str) -> dict[str, int]:
 
 async def _run_candidates(base_url: str, usernames: list[str], wav: Path, *, turns: int,
                           think: tuple[float, float], turn_timeout: float, seed: int) -> list[CandidateResult]:
+    """usernames[0] warms the server up (models load on first use, as after any deploy); the rest are measured."""
     fn_index = await _fn_indexes(base_url, usernames[0])
+    warmup = await _candidate(-1, base_url, usernames[0], wav, fn_index, turns=1, think=(0, 0),
+                              turn_timeout=turn_timeout, rng=random.Random(seed))
+    if warmup.errors:
+        raise RuntimeError(f"the warm-up candidate failed: {warmup.errors}")
+    usernames = usernames[1:]
     master = random.Random(seed)
     tasks = []
     for number, username in enumerate(usernames):
@@ -336,11 +350,12 @@ def run() -> list[dict]:
     turn_timeout = _env_float("LOAD_TURN_TIMEOUT", 120.0)
     seed = _env_int("LOAD_SEED", 7)
     run_id = uuid.uuid4().hex[:6]
-    usernames = [f"load-{run_id}-{number:03d}" for number in range(candidates)]
+    usernames = [f"load-{run_id}-{number:03d}" for number in range(candidates + 1)]  # + the warm-up
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         workdir = Path(tmp)
         wav = _spoken_answer(workdir / "answer.wav")
+        answer_seconds = _wav_seconds(wav)
         env = _server_env(workdir)
         _prepare_database(env, usernames)
         process, base_url = _start_server(env, workdir)
@@ -356,8 +371,6 @@ def run() -> list[dict]:
                 if "Traceback" in line or " 500 " in line
             )
 
-    from tests.e2e.media import wav_seconds
-
     errors = [error for result in results for error in result.errors]
     for error in dict.fromkeys(errors):
         print(f"error ({errors.count(error)}x): {error}", file=sys.stderr)
@@ -365,7 +378,7 @@ def run() -> list[dict]:
     header = {
         "candidates": candidates,
         "turns_each": turns,
-        "answer_audio_s": round(wav_seconds(wav), 1) if wav else None,
+        "answer_audio_s": round(answer_seconds, 1),
         "think_s": f"{think[0]:g}-{think[1]:g}",
         "sessions_sustained": sum(result.sustained for result in results),
         "turns_ok": len(verdicts),

@@ -31,6 +31,7 @@ from typing import Any
 import gradio as gr
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.urls import NoReverseMatch, reverse
 
 from interviews import live_events
@@ -69,7 +70,23 @@ def _owned_session(cookies: dict[str, str], session_id: Any) -> InterviewSession
     return session
 
 
-_authorise = sync_to_async(_owned_session)
+def _checked_session(cookies: dict[str, str], session_id: Any) -> InterviewSession:
+    close_old_connections()  # a default-executor thread, outside Django's request cycle
+    try:
+        return _owned_session(cookies, session_id)
+    finally:
+        close_old_connections()
+
+
+# Not in the inference pool: a quick ownership check must not wait behind a transcription.
+_authorise = sync_to_async(_checked_session, thread_sensitive=False)
+
+
+async def _session_of(request: gr.Request) -> InterviewSession:
+    """The interview named by the page URL (?session=<pk>, which Gradio forwards on every call),
+    if the Django user of the request owns it. Read on every call rather than kept in gr.State, so a
+    server restart (which forgets Gradio's per-tab state) still finds the same interview."""
+    return await _authorise(dict(request.cookies), request.query_params.get("session"))
 
 
 def _voice_file(text: str) -> str | None:
@@ -107,27 +124,6 @@ def _report_url(session_id: int, state_url: str = "") -> str:
         return reverse("analytics:report", args=[session_id])
     except NoReverseMatch:  # the report pages may not be installed yet
         return reverse("interviews:detail", args=[session_id])
-
-
-def _load(cookies, session_id):
-    session = _owned_session(cookies, session_id)
-    state = sessions.live_state(session=session)
-    return session, state
-
-
-def _submit(cookies, session_id, *, text, audio_path, submission_id):
-    session = _owned_session(cookies, session_id)
-    return sessions.submit_answer(
-        session=session, text=text, audio_path=audio_path, submission_id=submission_id
-    )
-
-
-def _finish(cookies, session_id):
-    return sessions.finish_interview(session=_owned_session(cookies, session_id))
-
-
-def _expressions(cookies, session_id, video_path):
-    return sessions.record_expressions(session=_owned_session(cookies, session_id), video_path=video_path)
 
 
 # --- Rendering a LiveState ----------------------------------------------------------------------
@@ -265,6 +261,8 @@ footer { display: none !important; }
 GRADIO_HEAD = """
 <script>
 (function () {
+  var REASONS = { NotAllowedError: 'permission denied', SecurityError: 'permission denied',
+                  NotFoundError: 'no microphone found', NotReadableError: 'it is in use by another app' };
   function typedMode(reason) {
     var box = document.getElementById('live-mic-status');
     if (box) {
@@ -286,7 +284,7 @@ GRADIO_HEAD = """
   var original = md.getUserMedia.bind(md);
   md.getUserMedia = function (constraints) {
     return original(constraints).catch(function (error) {
-      if (constraints && constraints.audio && !constraints.video) { typedMode(error.name === 'NotAllowedError' ? 'permission denied' : error.name); }
+      if (constraints && constraints.audio && !constraints.video) { typedMode(REASONS[error.name] || 'it could not be started'); }
       throw error;
     });
   };
@@ -302,9 +300,9 @@ GRADIO_HEAD = """
 
 def build_blocks() -> gr.Blocks:
     """The live-interview app; one instance serves every session (the session comes from ?session=<pk>)."""
-    with gr.Blocks(title="InterBot live interview", delete_cache=(900, 1800), fill_width=True) as demo:
-        session_id = gr.State(None)
-
+    with gr.Blocks(
+        title="InterBot live interview", delete_cache=(900, 1800), fill_width=True, analytics_enabled=False
+    ) as demo:
         with gr.Row(equal_height=False, elem_id="live-layout"):
             with gr.Column(scale=3):
                 meta = gr.HTML(_meta_html_placeholder(), elem_id="live-meta")
@@ -389,15 +387,14 @@ def build_blocks() -> gr.Blocks:
             }
 
         async def on_load(request: gr.Request):
-            requested = request.query_params.get("session")
             try:
-                session, state = await run_inference(_load, dict(request.cookies), requested)
+                session = await _session_of(request)
             except NotAllowed:
-                yield {session_id: None, **refused()}
+                yield refused()
                 return
+            state = await run_inference(sessions.live_state, session=session)
             spoken = "" if state.status in FINISHED_STATUSES else _words_to_say(state)
             yield {
-                session_id: session.pk,
                 submission_id: uuid.uuid4().hex,
                 consent_video: session.consent_video,
                 webcam: gr.update(visible=session.consent_video),
@@ -406,7 +403,7 @@ def build_blocks() -> gr.Blocks:
             if spoken:
                 yield {voice: await run_inference(_voice_file, spoken)}
 
-        async def on_submit(pk, text, audio_path, draft_id, request: gr.Request):
+        async def on_submit(text, audio_path, draft_id, request: gr.Request):
             text = (text or "").strip()
             audio_path = None if text else audio_path
             if not text and not audio_path:
@@ -416,18 +413,20 @@ def build_blocks() -> gr.Blocks:
                 limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
                 yield {error: _error_html(f"That recording is too large (limit {limit} MB). Please keep answers shorter.")}
                 return
-            progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
-            yield {status: _status_html(progress), error: _error_html(), submit: gr.update(interactive=False)}
-            if pk is not None:
-                await live_events.apublish_progress(pk, progress)
             try:
-                state = await run_inference(
-                    _submit, dict(request.cookies), pk, text=text or None, audio_path=audio_path,
-                    submission_id=draft_id or uuid.uuid4().hex,
-                )
+                session = await _session_of(request)
             except NotAllowed:
                 yield refused()
                 return
+            pk = session.pk
+            progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
+            yield {status: _status_html(progress), error: _error_html(), submit: gr.update(interactive=False)}
+            await live_events.apublish_progress(pk, progress)
+            try:
+                state = await run_inference(
+                    sessions.submit_answer, session=session, text=text or None, audio_path=audio_path,
+                    submission_id=draft_id or uuid.uuid4().hex,
+                )
             except InputError as problem:
                 # Nothing changed: the answer stays in the recorder / textbox to fix or retry.
                 yield {status: _status_html(), error: _error_html(problem.user_message), submit: gr.update(interactive=True)}
@@ -454,15 +453,17 @@ def build_blocks() -> gr.Blocks:
             await live_events.apublish_progress(pk, "")
             yield render(state, voice_path=voice_path)
 
-        async def on_finish(pk, request: gr.Request):
-            yield {status: _status_html("Finishing the interview and writing your report…")}
-            if pk is not None:
-                await live_events.apublish_progress(pk, "Finishing…")
+        async def on_finish(request: gr.Request):
             try:
-                state = await run_inference(_finish, dict(request.cookies), pk)
+                session = await _session_of(request)
             except NotAllowed:
                 yield refused()
                 return
+            pk = session.pk
+            yield {status: _status_html("Finishing the interview and writing your report…")}
+            await live_events.apublish_progress(pk, "Finishing…")
+            try:
+                state = await run_inference(sessions.finish_interview, session=session)
             except Exception as problem:  # noqa: BLE001
                 logger.exception("Finishing interview %s failed", pk)
                 told = problem.user_message if isinstance(problem, ServiceError) else "Could not finish the interview."
@@ -473,15 +474,18 @@ def build_blocks() -> gr.Blocks:
             yield render(state)
             yield {voice: await run_inference(_voice_file, state.interviewer_message or "Thank you, the interview is over.")}
 
-        async def on_webcam(pk, video_path, consent, request: gr.Request):
+        async def on_webcam(video_path, consent, request: gr.Request):
             if not video_path or not consent:
                 return {}
+            try:
+                session = await _session_of(request)
+            except NotAllowed:
+                return refused()
+            pk = session.pk
             if os.path.getsize(video_path) > settings.MAX_UPLOAD_BYTES:
                 return {error: _error_html("That webcam clip is too large to analyse.")}
             try:
-                state = await run_inference(_expressions, dict(request.cookies), pk, video_path)
-            except NotAllowed:
-                return refused()
+                state = await run_inference(sessions.record_expressions, session=session, video_path=video_path)
             except ServiceError as problem:  # InputError included: no face, unreadable clip…
                 return {error: _error_html(problem.user_message)}
             except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
@@ -491,23 +495,23 @@ def build_blocks() -> gr.Blocks:
             return {expression: _expression_html(state.expression), notices: _notices_html(state.notices)}
 
         every_output = [
-            session_id, submission_id, consent_video, webcam, voice, status, error, submit, finish, mic, answer_text,
+            submission_id, consent_video, webcam, voice, status, error, submit, finish, mic, answer_text,
             *state_outputs,
         ]
         demo.load(on_load, inputs=None, outputs=every_output, show_progress="hidden")
         submit_event = dict(
-            fn=on_submit, inputs=[session_id, answer_text, mic, submission_id], outputs=every_output,
+            fn=on_submit, inputs=[answer_text, mic, submission_id], outputs=every_output,
             show_progress="hidden", trigger_mode="once", concurrency_limit=None,
         )
         submit.click(**submit_event)
         answer_text.submit(**submit_event)
         finish.click(
-            on_finish, inputs=[session_id], outputs=every_output, show_progress="hidden", trigger_mode="once",
+            on_finish, inputs=None, outputs=every_output, show_progress="hidden", trigger_mode="once",
             concurrency_limit=None,
         )
         consent_video.change(lambda on: gr.update(visible=on), inputs=consent_video, outputs=webcam)
         webcam.change(
-            on_webcam, inputs=[session_id, webcam, consent_video], outputs=every_output,
+            on_webcam, inputs=[webcam, consent_video], outputs=every_output,
             show_progress="minimal", concurrency_limit=None,
         )
         demo.queue(default_concurrency_limit=None)

@@ -27,29 +27,39 @@ class Grader(Protocol):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Fitted constants (topic questions).
-# Fitted by `benchmarks/bench_grading.py --fit` on the ASAG questions of the FIT split only (every question
-# whose id's sub-number is odd, e.g. 1.1, 1.3, 3.1 ...; 21 questions, see split_of() in the benchmark); the
-# other 21 questions are held out and the benchmark reports its figures on them. Nobody tuned these by hand.
-#   - logistic regression of "correct" (human grade >= 4) on the answer features below (L2 0.01);
-#   - CORRECT_THRESHOLD maximises macro-F1 of correct-vs-not on the fit split;
-#   - PARTIAL_THRESHOLD maximises macro-F1 of "grade >= 2.5" on the fit split;
-#   - KEY_POINT_* maximise agreement of "key point covered" with "answer correct" on fit-split questions
-#     whose reference answer is a single clause (the only case where ASAG labels a key point).
+# Fitted constants (topic questions). Nobody tuned these by hand.
+# Data: the ASAG short-answer set (/work/shared/eval/asag, Mohler et al. 2011), split by question id: the
+# FIT split is every question whose sub-number is odd (1.1, 1.3, 3.1 ...: 23 questions, 658 answers); the
+# other 19 questions (545 answers) are held out and only ever used to report (benchmarks/bench_grading.py).
+# - Feature set: chosen among 15 candidate sets by 5-fold question-grouped cross-validation inside the fit
+#   split (macro-F1 and Pearson r). Held-out scores of those candidates were printed alongside during that
+#   exploration, so the held-out figure below is slightly optimistic about the choice of features.
+# - Weights/bias: L2-regularised (0.01) logistic regression of "correct" (human grade >= 4) on the features,
+#   fitted on the fit split by `benchmarks/bench_grading.py --fit`, which prints these lines.
+# - CORRECT_THRESHOLD maximises macro-F1 of correct-vs-not on the fit split; PARTIAL_THRESHOLD maximises
+#   macro-F1 of "grade >= 2.5" among the fit-split answers below CORRECT_THRESHOLD.
+# - KEY_POINT_*: grid search maximising agreement of "key point covered" with "answer correct" on fit-split
+#   questions whose reference is a single clause (the only case where ASAG labels a key point): F1 0.789.
+#   ASAG students reuse the reference's words, so the fit leans lexical; the semantic-only path keeps
+#   a paraphrase that shares no word with a key point from being reported missing.
+# Held-out: accuracy 0.796, macro-F1 0.756, Pearson r 0.632 (majority baseline 72 %); question-grouped
+# 6-fold CV over all 42 questions (refitting everything per fold): accuracy 0.796, macro-F1 0.761, r 0.609.
 FEATURE_NAMES = (
     "reference_similarity",  # cosine(answer, reference answer)
-    "key_point_similarity",  # mean over key points of the best cosine with a sentence/window of the answer
+    "key_point_margin",  # mean over key points of (best cosine with a sentence/window) - cosine with the question
     "key_point_overlap",  # mean over key points of the share of their content stems in the answer
+    "key_point_coverage",  # share of key points covered by the rule below
     "answer_precision",  # share of the answer's own content stems (not the question's) found in the reference
-    "question_similarity",  # cosine(answer, question)
+    "question_similarity",  # cosine(answer, question): restating the question is not answering it
     "answer_length",  # log(1 + words)
 )
-FEATURE_WEIGHTS = (5.0, 3.0, 2.0, -2.0, 0.3)
-FEATURE_BIAS = -3.0
-CORRECT_THRESHOLD = 0.5
-PARTIAL_THRESHOLD = 0.25
-KEY_POINT_SEMANTIC_WEIGHT = 0.6  # the rest is lexical overlap of content stems
-KEY_POINT_THRESHOLD = 0.5
+FEATURE_WEIGHTS = (0.556, 2.472, 1.655, 1.715, 1.078, -1.024, 0.399)
+FEATURE_BIAS = -1.756
+CORRECT_THRESHOLD = 0.642
+PARTIAL_THRESHOLD = 0.199
+KEY_POINT_MARGIN_WEIGHT = 0.40  # the rest is lexical overlap of content stems
+KEY_POINT_THRESHOLD = 0.15
+KEY_POINT_MARGIN_ALONE = 0.12  # a paraphrase sharing no word with the key point
 
 # General (behavioural) questions have no labelled data: these are set by reasoning, not fitted, and pinned
 # by tests/interviews/grading (on-topic answers with substance pass, "I don't know" and off-topic fail).
@@ -163,20 +173,47 @@ def _clip01(x: float) -> float:
 class KeyPointCoverage:
     text: str
     semantic: float  # best cosine between the key point and a sentence/window of the answer
+    margin: float  # semantic minus cosine(key point, question): what the answer adds beyond the question's topic
     lexical: float  # share of the key point's content stems found in the answer (question words demoted)
-    coverage: float
-    covered: bool
+
+    def covered_by(self, *, weight: float, threshold: float, margin_alone: float) -> bool:
+        return weight * self.margin + (1 - weight) * self.lexical >= threshold or self.margin >= margin_alone
+
+    @property
+    def covered(self) -> bool:
+        return self.covered_by(weight=KEY_POINT_MARGIN_WEIGHT, threshold=KEY_POINT_THRESHOLD,
+                               margin_alone=KEY_POINT_MARGIN_ALONE)
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything the embedding grader measured about one answer; the benchmark fits on `features`."""
+    """Everything the embedding grader measured about one answer (the benchmark refits on these)."""
 
     key_points: tuple[KeyPointCoverage, ...]
     derived_key_points: bool
-    features: tuple[float, ...]
+    reference_similarity: float
+    question_similarity: float
+    precision: float  # share of the answer's own content stems (not the question's) found in the reference
     answer_words: int
     non_answer: bool
+
+    def features(self, *, weight: float = -1.0, threshold: float = 0.0, margin_alone: float = 0.0) -> tuple[float, ...]:
+        """The FEATURE_NAMES vector; the key-point rule defaults to the module's fitted constants."""
+        if self.non_answer:
+            return (0.0,) * len(FEATURE_NAMES)
+        rule = ({"weight": weight, "threshold": threshold, "margin_alone": margin_alone} if weight >= 0 else
+                {"weight": KEY_POINT_MARGIN_WEIGHT, "threshold": KEY_POINT_THRESHOLD,
+                 "margin_alone": KEY_POINT_MARGIN_ALONE})
+        points = self.key_points
+        return (
+            self.reference_similarity,
+            float(np.mean([c.margin for c in points])) if points else 0.0,
+            float(np.mean([c.lexical for c in points])) if points else 0.0,
+            float(np.mean([c.covered_by(**rule) for c in points])) if points else 0.0,
+            self.precision,
+            self.question_similarity,
+            math.log1p(self.answer_words),
+        )
 
 
 class EmbeddingGrader:
@@ -190,8 +227,8 @@ class EmbeddingGrader:
         answer = answer.strip()
         answer_words = len(words(answer))
         if is_non_answer(answer):
-            coverage = tuple(KeyPointCoverage(kp, 0.0, 0.0, 0.0, False) for kp in key_points)
-            return Analysis(coverage, derived, (0.0,) * len(FEATURE_NAMES), answer_words, True)
+            coverage = tuple(KeyPointCoverage(kp, 0.0, 0.0, 0.0) for kp in key_points)
+            return Analysis(coverage, derived, 0.0, 0.0, 0.0, answer_words, True)
 
         units = _answer_units(answer)
         texts = [answer, question.reference_answer or question.text, question.text, *key_points, *units[1:]]
@@ -205,21 +242,21 @@ class EmbeddingGrader:
         coverage = []
         for kp, kp_vec in zip(key_points, kp_vecs, strict=True):
             semantic = float((unit_vecs @ kp_vec).max())
+            margin = semantic - float(kp_vec @ question_vec)
             lexical = self._overlap(content_stems(kp), answer_stems, question_stems)
-            combined = KEY_POINT_SEMANTIC_WEIGHT * semantic + (1 - KEY_POINT_SEMANTIC_WEIGHT) * lexical
-            coverage.append(KeyPointCoverage(kp, semantic, lexical, combined, combined >= KEY_POINT_THRESHOLD))
+            coverage.append(KeyPointCoverage(kp, semantic, margin, lexical))
 
         reference_stems = content_stems(question.reference_answer) or content_stems(" ".join(key_points))
         own_stems = answer_stems - question_stems
-        features = (
-            float(answer_vec @ reference_vec),
-            float(np.mean([c.semantic for c in coverage])) if coverage else float(answer_vec @ reference_vec),
-            float(np.mean([c.lexical for c in coverage])) if coverage else 0.0,
-            len(own_stems & reference_stems) / len(own_stems) if own_stems else 0.0,
-            float(answer_vec @ question_vec),
-            math.log1p(answer_words),
+        return Analysis(
+            key_points=tuple(coverage),
+            derived_key_points=derived,
+            reference_similarity=float(answer_vec @ reference_vec),
+            question_similarity=float(answer_vec @ question_vec),
+            precision=len(own_stems & reference_stems) / len(own_stems) if own_stems else 0.0,
+            answer_words=answer_words,
+            non_answer=False,
         )
-        return Analysis(tuple(coverage), derived, features, answer_words, False)
 
     @staticmethod
     def _overlap(point: set[str], answer: set[str], question: set[str]) -> float:
@@ -241,15 +278,17 @@ class EmbeddingGrader:
         elif question.kind == "general":
             score, verdict = self._general_score(question, answer, analysis)
         else:
-            score = self.topic_score(analysis.features)
+            score = self.topic_score(analysis.features())
             verdict = ("correct" if score >= CORRECT_THRESHOLD
                        else "partial" if score >= PARTIAL_THRESHOLD else "incorrect")
-        if verdict == "correct" and question.kind == "general":
-            missing = ()  # a behavioural answer that works is not penalised for a different structure
+        if verdict == "correct":
+            # The whole-answer score is the better judge; the per-point detector misses some paraphrases,
+            # and a right answer must not come back with "missing" points the candidate did state.
+            missing = ()
         return Grade(
             verdict=verdict,
             score=round(score, 3),
-            missing_points=missing if verdict != "correct" or not analysis.derived_key_points else (),
+            missing_points=missing,
             covered_points=covered,
             hint="" if verdict == "correct" else build_hint(question, missing, derived=analysis.derived_key_points),
             praise=build_praise(verdict, covered, derived=analysis.derived_key_points),
@@ -258,9 +297,9 @@ class EmbeddingGrader:
 
     @staticmethod
     def _general_score(question: QuestionRef, answer: str, analysis: Analysis) -> tuple[float, str]:
-        reference_similarity, question_similarity = analysis.features[0], analysis.features[4]
-        relevance = max(reference_similarity, question_similarity,
-                        max((c.semantic for c in analysis.key_points), default=0.0))
+        # Generic key points ("the outcome") match almost anything, so relevance is judged on the question
+        # and the description of a good answer only.
+        relevance = max(analysis.reference_similarity, analysis.question_similarity)
         relevance_part = _clip01((relevance - GENERAL_RELEVANCE_FLOOR) / (GENERAL_RELEVANCE_FULL - GENERAL_RELEVANCE_FLOOR))
         substance_part = _clip01(analysis.answer_words / GENERAL_SUBSTANTIVE_WORDS)
         points = analysis.key_points

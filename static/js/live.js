@@ -10,10 +10,31 @@
   const VERDICTS = { correct: "Correct", partial: "Partially correct", incorrect: "Not quite" };
   const FINAL_CLOSE_CODES = new Set([4401, 4403]);
   const startedAt = Date.parse(page.dataset.startedAt);
+  let endedAt = page.dataset.endedAt ? Date.parse(page.dataset.endedAt) : null;
   let finished = !$("live-finished").hidden;
   let socket = null;
   let attempts = 0;
   let clockTimer = null;
+  let dropped = false;
+
+  // A restarted server has a new Gradio app (new app_id) that has forgotten the frame's session:
+  // reload the frame then; it loads the interview's state from the database, at the same question.
+  const frameSrc = document.getElementById("live-frame").getAttribute("src");
+  const appIdUrl = frameSrc.split("?")[0].replace(/\/?$/, "/") + "gradio_api/app_id";
+  let gradioAppId = null;
+  function fetchAppId() {
+    return fetch(appIdUrl, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null))
+      .then((data) => (data ? String(data.app_id) : null)).catch(() => null);
+  }
+  fetchAppId().then((id) => { gradioAppId = id; });
+  function reloadFrameIfServerRestarted() {
+    fetchAppId().then((id) => {
+      if (id && gradioAppId && id !== gradioAppId) {
+        gradioAppId = id;
+        document.getElementById("live-frame").src = frameSrc;
+      }
+    });
+  }
 
   function setConnection(state, text) {
     const el = $("live-connection");
@@ -39,13 +60,15 @@
       const link = $("live-report-link");
       if (state.report_url) link.href = state.report_url;
       $("live-finished").hidden = false;
+      if (!endedAt) endedAt = Date.now();
+      tick();
       stopClock();
     }
   }
 
   function tick() {
     if (Number.isNaN(startedAt)) return;
-    const seconds = Math.max(0, Math.floor((Date.now() - startedAt) / 1000));
+    const seconds = Math.max(0, Math.floor(((endedAt || Date.now()) - startedAt) / 1000));
     const mm = String(Math.floor(seconds / 60)).padStart(2, "0");
     const ss = String(seconds % 60).padStart(2, "0");
     $("live-clock").textContent = seconds >= 3600 ? `${Math.floor(seconds / 3600)}:${mm.slice(-2)}:${ss}` : `${mm}:${ss}`;
@@ -58,8 +81,12 @@
     socket = new WebSocket(`${scheme}://${location.host}${page.dataset.wsPath}`);
     setConnection("connecting", attempts ? "Reconnecting…" : "Connecting…");
     socket.addEventListener("open", () => {
+      const reconnected = attempts > 0 || dropped;
       attempts = 0;
+      dropped = false;
       setConnection("open", "Live");
+      show($("live-activity"), "");  // whatever was running before the drop has ended or will report again
+      if (reconnected) reloadFrameIfServerRestarted();
     });
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
@@ -67,6 +94,7 @@
       if (message.type === "progress") show($("live-activity"), message.message);
     });
     socket.addEventListener("close", (event) => {
+      dropped = true;
       if (FINAL_CLOSE_CODES.has(event.code)) {
         setConnection("closed", event.code === 4401 ? "Logged out" : "Not available");
         return;
@@ -99,6 +127,7 @@
   }
   setInterval(fitFrame, 500);
 
+  tick();
   startClock();
   connect();
 })();

@@ -8,6 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+# Silence after each spoken answer: a recording stopped inside it holds the whole answer and no repeat.
+TRAILING_SILENCE_S = 6.0
 SHARED_FACE_VIDEO = Path(__file__).resolve().parents[3] / "shared" / "eval" / "faces" / "single_face.mp4"
 
 
@@ -20,7 +22,7 @@ def _piper_voice():
 
 
 def speak_to_wav(
-    text: str, path: Path, *, leading_silence_s: float = 0.5, trailing_silence_s: float = 4.0
+    text: str, path: Path, *, leading_silence_s: float = 0.5, trailing_silence_s: float = TRAILING_SILENCE_S
 ) -> Path:
     """Say `text` with the piper voice shipped in a wheel, padded with silence; returns `path`.
 

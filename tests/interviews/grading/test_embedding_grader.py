@@ -19,7 +19,8 @@ def test_a_correct_answer_in_other_words_is_correct(embedding_grader, list_vs_tu
     assert grade.verdict == "correct"
     assert grade.grader == "EmbeddingGrader"
     assert grade.hint == ""
-    assert "tuples are immutable" in grade.covered_points
+    assert grade.missing_points == ()
+    assert "tuples are hashable and can be dictionary keys" in grade.covered_points
     assert grade.praise
 
 

@@ -93,3 +93,19 @@ async def test_a_push_for_one_interview_does_not_reach_another(channel_layer, in
     await apublish_progress(interview.pk + 1, "someone else's")
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+async def test_a_reconnecting_page_gets_the_same_point_and_can_ask_for_a_fresh_snapshot(
+    channel_layer, interview, owner_cookie
+):
+    first = socket(interview.pk, owner_cookie)
+    assert (await first.connect())[0]
+    before = (await first.receive_json_from(timeout=5))["state"]
+    await first.disconnect()
+
+    again = socket(interview.pk, owner_cookie)  # e.g. after a dropped connection or a server restart
+    assert (await again.connect())[0]
+    assert (await again.receive_json_from(timeout=5))["state"] == before  # state comes from the database
+    await again.send_json_to({"type": "refresh"})
+    assert (await again.receive_json_from(timeout=5)) == {"type": "state", "state": before}
+    await again.disconnect()
