@@ -40,6 +40,7 @@ SPOKEN_ANSWER = (
 )
 SERVER_START_TIMEOUT_S = 120
 LOGIN_TIMEOUT_S = 60
+SERVER_LOG_COPY = ROOT / "artifacts" / "bench_load" / "daphne.log"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -59,6 +60,7 @@ class CandidateResult:
     errors: list[str] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)
     sustained: bool = False
+    phase: str = "login"  # where a failure happened
 
 
 # --- The server --------------------------------------------------------------------------------------
@@ -176,10 +178,10 @@ async def _login_and_start(client: httpx.AsyncClient, username: str) -> int:
 class GradioPage:
     """The iframe's side of the Gradio protocol: queue/join, the SSE stream of events, and uploads."""
 
-    def __init__(self, client: httpx.AsyncClient, session_pk: int, fn_index: dict[str, int]):
+    def __init__(self, client: httpx.AsyncClient, session_pk: int, events: LiveEvents):
         self.client = client
         self.session_pk = session_pk
-        self.fn_index = fn_index
+        self.events = events
         self.session_hash = uuid.uuid4().hex[:11]
 
     async def upload(self, wav: Path) -> dict:
@@ -198,7 +200,7 @@ class GradioPage:
         response = await self.client.post(
             f"{GRADIO_ROOT}/gradio_api/queue/join",
             params={"session": self.session_pk},  # the page's own query string, as Gradio's JS client sends it
-            json={"data": data, "event_data": None, "fn_index": self.fn_index[name],
+            json={"data": data, "event_data": None, "fn_index": self.events.fn_index[name],
                   "trigger_id": None, "session_hash": self.session_hash},
         )
         response.raise_for_status()
@@ -222,7 +224,7 @@ class GradioPage:
 
 
 async def _candidate(
-    number: int, base_url: str, username: str, wav: Path, fn_index: dict[str, int], *,
+    number: int, base_url: str, username: str, wav: Path, events: LiveEvents, *,
     turns: int, think: tuple[float, float], turn_timeout: float, rng: random.Random,
 ) -> CandidateResult:
     import websockets
@@ -233,6 +235,7 @@ async def _candidate(
         try:
             async with asyncio.timeout(LOGIN_TIMEOUT_S):
                 pk = await _login_and_start(client, username)
+            result.phase = "websocket"
             cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
             ws_url = base_url.replace("http://", "ws://") + f"/ws/interviews/{pk}/"
             async with websockets.connect(
@@ -241,16 +244,18 @@ async def _candidate(
                 first = json.loads(await asyncio.wait_for(socket_.recv(), 30))
                 if first.get("type") != "state":
                     raise RuntimeError(f"websocket opened with {first!r}")
-                page = GradioPage(client, pk, fn_index)
+                page = GradioPage(client, pk, events)
+                result.phase = "gradio load"
                 loaded = await page.run_event("load", [], timeout=turn_timeout)
                 if not loaded.get("success"):
                     raise RuntimeError(f"load event failed: {loaded.get('output')}")
-                for _turn in range(turns):
+                for turn in range(turns):
                     await asyncio.sleep(rng.uniform(*think))
+                    result.phase = f"turn {turn + 1}"
                     await _one_turn(page, socket_, wav, result, turn_timeout=turn_timeout)
                 result.sustained = socket_.state == websockets.protocol.State.OPEN and not result.errors
         except Exception as error:  # noqa: BLE001 - a failed candidate is a measured outcome, not a crash
-            result.errors.append(f"{type(error).__name__}: {error}"[:200])
+            result.errors.append(f"{result.phase}: {type(error).__name__}: {error}"[:200])
     return result
 
 
@@ -262,7 +267,7 @@ async def _one_turn(page: GradioPage, socket_, wav: Path, result: CandidateResul
     joined = asyncio.Event()
     submitted = time.perf_counter()
     event = asyncio.create_task(
-        page.run_event("submit", [None, "", audio, uuid.uuid4().hex], timeout=turn_timeout, joined=joined)
+        page.run_event("submit", page.events.submit_data(audio), timeout=turn_timeout, joined=joined)
     )
     try:
         async with asyncio.timeout(turn_timeout):
@@ -287,31 +292,51 @@ async def _one_turn(page: GradioPage, socket_, wav: Path, result: CandidateResul
 # --- The run -----------------------------------------------------------------------------------------
 
 
-async def _fn_indexes(base_url: str, username: str) -> dict[str, int]:
-    """fn_index of the page's load and submit events, from the Gradio config (as the iframe reads it)."""
+@dataclass(frozen=True)
+class LiveEvents:
+    """The live page's Gradio events as its config describes them: fn_index and input elem_ids (None = state)."""
+
+    fn_index: dict[str, int]
+    submit_inputs: tuple[str | None, ...]
+
+    def submit_data(self, audio: dict) -> list:
+        """The submit payload the page sends after a recording: no typed text, the upload, a fresh draft id."""
+        values = {"live-answer-text": "", "live-mic": audio, "live-submission-id": uuid.uuid4().hex}
+        return [values.get(elem_id) if elem_id else None for elem_id in self.submit_inputs]
+
+
+async def _live_events(base_url: str, username: str) -> LiveEvents:
+    """Read the Gradio config as the iframe does, so the benchmark follows changes to the live page's wiring."""
     async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=60) as client:
         page = await client.get("/accounts/login/")
         await client.post("/accounts/login/",
                           data={"csrfmiddlewaretoken": _csrf(page.text), "login": username, "password": PASSWORD})
         config = (await client.get(f"{GRADIO_ROOT}/config")).json()
-    elem_ids = {comp["id"]: comp.get("props", {}).get("elem_id") for comp in config["components"]}
-    indexes: dict[str, int] = {}
+    components = {comp["id"]: comp for comp in config["components"]}
+    fn_index: dict[str, int] = {}
+    submit_inputs: tuple[str | None, ...] = ()
     for index, dependency in enumerate(config["dependencies"]):
         for target, trigger in dependency["targets"]:
             if trigger == "load":
-                indexes.setdefault("load", index)
-            elif trigger == "click" and elem_ids.get(target) == "live-submit":
-                indexes["submit"] = index
-    if set(indexes) != {"load", "submit"}:
-        raise RuntimeError(f"could not find the live page's events in the Gradio config: {indexes}")
-    return indexes
+                fn_index.setdefault("load", index)
+            elif trigger == "click" and components.get(target, {}).get("props", {}).get("elem_id") == "live-submit":
+                fn_index["submit"] = index
+                submit_inputs = tuple(
+                    None if components[i]["type"] == "state" else components[i]["props"].get("elem_id")
+                    for i in dependency["inputs"]
+                )
+    unknown = [elem_id for elem_id in submit_inputs if elem_id not in (None, "live-answer-text", "live-mic",
+                                                                       "live-submission-id")]
+    if set(fn_index) != {"load", "submit"} or "live-mic" not in submit_inputs or unknown:
+        raise RuntimeError(f"the live page's events changed: {fn_index}, submit inputs {submit_inputs}")
+    return LiveEvents(fn_index, submit_inputs)
 
 
 async def _run_candidates(base_url: str, usernames: list[str], wav: Path, *, turns: int,
                           think: tuple[float, float], turn_timeout: float, seed: int) -> list[CandidateResult]:
     """usernames[0] warms the server up (models load on first use, as after any deploy); the rest are measured."""
-    fn_index = await _fn_indexes(base_url, usernames[0])
-    warmup = await _candidate(-1, base_url, usernames[0], wav, fn_index, turns=1, think=(0, 0),
+    events = await _live_events(base_url, usernames[0])
+    warmup = await _candidate(-1, base_url, usernames[0], wav, events, turns=1, think=(0, 0),
                               turn_timeout=turn_timeout, rng=random.Random(seed))
     if warmup.errors:
         raise RuntimeError(f"the warm-up candidate failed: {warmup.errors}")
@@ -320,7 +345,7 @@ async def _run_candidates(base_url: str, usernames: list[str], wav: Path, *, tur
     tasks = []
     for number, username in enumerate(usernames):
         rng = random.Random(master.random())
-        tasks.append(_candidate(number, base_url, username, wav, fn_index, turns=turns, think=think,
+        tasks.append(_candidate(number, base_url, username, wav, events, turns=turns, think=think,
                                 turn_timeout=turn_timeout, rng=rng))
     return await asyncio.gather(*tasks)
 
@@ -366,10 +391,10 @@ def run() -> list[dict]:
         finally:
             elapsed = time.perf_counter() - started
             _stop_server(process)
-            server_errors = sum(
-                1 for line in (workdir / "daphne.log").read_text(errors="replace").splitlines()
-                if "Traceback" in line or " 500 " in line
-            )
+            server_log = (workdir / "daphne.log").read_text(errors="replace")
+            server_errors = sum(1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line)
+            SERVER_LOG_COPY.parent.mkdir(parents=True, exist_ok=True)
+            SERVER_LOG_COPY.write_text(server_log)
 
     errors = [error for result in results for error in result.errors]
     for error in dict.fromkeys(errors):
