@@ -1,11 +1,11 @@
 """Load: N candidates at once answer by voice against a local daphne, through the same HTTP paths as the live page.
 
-Each simulated candidate logs in (allauth form), starts an interview (start form), keeps the page's
+Each simulated candidate has a logged-in session, starts an interview (start form), keeps the page's
 websocket ws/interviews/<pk>/ open, opens the Gradio app like the iframe does (its load event, with
-?session=<pk>), and then, for a bounded number of turns: thinks 8-15 s, uploads a ~10 s spoken WAV
-(piper voice) as the microphone component does when recording stops, and clicks Submit (Gradio queue
-join of on_submit). Turn latency is submit -> the new LiveState on the websocket (the verdict the
-candidate sees); "reply" is submit -> the Gradio event completing (the interviewer's spoken reply ready).
+?session=<pk>), and then, for a bounded number of turns: thinks 8-15 s, speaks for the length of a ~11 s
+piper-spoken WAV, uploads it as the microphone component does when recording stops, and clicks Submit
+(Gradio queue join of on_submit). Turn latency is submit -> the new LiveState on the websocket (the
+verdict the candidate sees); "reply" is submit -> the Gradio event completing (spoken reply ready).
 One unmeasured candidate answers first, so the models are loaded as on a server that has been up a while.
 
 Options (env): LOAD_CANDIDATES (20), LOAD_TURNS (3), LOAD_THINK_MIN / LOAD_THINK_MAX seconds (8 / 15),
@@ -39,7 +39,7 @@ SPOKEN_ANSWER = (
     "After that I keep the function short, handle the errors explicitly, and measure before I optimise."
 )
 SERVER_START_TIMEOUT_S = 120
-LOGIN_TIMEOUT_S = 60
+START_TIMEOUT_S = 60
 SERVER_LOG_COPY = ROOT / "artifacts" / "bench_load" / "daphne.log"
 
 
@@ -60,7 +60,7 @@ class CandidateResult:
     errors: list[str] = field(default_factory=list)
     verdicts: list[str] = field(default_factory=list)
     sustained: bool = False
-    phase: str = "login"  # where a failure happened
+    phase: str = "start"  # where a failure happened
 
 
 # --- The server --------------------------------------------------------------------------------------
@@ -86,22 +86,40 @@ def _server_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def _prepare_database(env: dict[str, str], usernames: list[str]) -> None:
-    """Migrate, load the bank and create the candidates' accounts before the server starts."""
+def _prepare_database(env: dict[str, str], usernames: list[str]) -> dict[str, dict[str, str]]:
+    """Migrate, load the bank, create the candidates and log each in; returns {username: session cookie}.
+
+    Logging in through the form would make this one loopback address log in 40 times a minute, which
+    allauth's per-IP rate limit (login 30/m/ip) refuses, as it would a whole class behind one NAT. The
+    sessions are made the way django.contrib.auth.login makes them, before the server starts.
+    """
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "load_question_bank"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     script = (
-        "from django.contrib.auth import get_user_model\n"
+        "import json\n"
+        "from importlib import import_module\n"
+        "from django.conf import settings\n"
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model\n"
         "User = get_user_model()\n"
+        "cookies = {}\n"
         f"for name in {usernames!r}:\n"
         "    user, _ = User.objects.get_or_create(username=name, defaults={'email': name + '@example.com'})\n"
         f"    user.set_password({PASSWORD!r})\n"
         "    user.save()\n"
+        "    session = import_module(settings.SESSION_ENGINE).SessionStore()\n"
+        "    session[SESSION_KEY] = str(user.pk)\n"
+        "    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]\n"
+        "    session[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
+        "    session.create()\n"
+        "    cookies[name] = {settings.SESSION_COOKIE_NAME: session.session_key}\n"
+        "print('COOKIES=' + json.dumps(cookies))\n"
     )
-    subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("COOKIES="))
+    return json.loads(line.removeprefix("COOKIES="))
 
 
 def _start_server(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -154,14 +172,11 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
-async def _login_and_start(client: httpx.AsyncClient, username: str) -> int:
-    page = await client.get("/accounts/login/")
-    response = await client.post(
-        "/accounts/login/", data={"csrfmiddlewaretoken": _csrf(page.text), "login": username, "password": PASSWORD}
-    )
-    if "/accounts/login/" in str(response.url):
-        raise RuntimeError(f"login failed for {username}")
+async def _start(client: httpx.AsyncClient, username: str) -> int:
+    """Fill and send the start form as the candidate; returns the interview id from the live page's URL."""
     page = await client.get("/interviews/new/")
+    if "/accounts/login/" in str(page.url):
+        raise RuntimeError(f"{username} is not logged in")
     response = await client.post(
         "/interviews/new/",
         data={
@@ -224,17 +239,18 @@ class GradioPage:
 
 
 async def _candidate(
-    number: int, base_url: str, username: str, wav: Path, events: LiveEvents, *,
-    turns: int, think: tuple[float, float], turn_timeout: float, rng: random.Random,
+    number: int, base_url: str, username: str, cookies: dict[str, str], wav: Path, events: LiveEvents, *,
+    turns: int, think: tuple[float, float], turn_timeout: float, rng: random.Random, speaking_seconds: float = 0.0,
 ) -> CandidateResult:
     import websockets
 
     result = CandidateResult(candidate=number)
     limits = httpx.Limits(max_connections=8)
-    async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=turn_timeout, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=turn_timeout, limits=limits,
+                                 cookies=cookies) as client:
         try:
-            async with asyncio.timeout(LOGIN_TIMEOUT_S):
-                pk = await _login_and_start(client, username)
+            async with asyncio.timeout(START_TIMEOUT_S):
+                pk = await _start(client, username)
             result.phase = "websocket"
             cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
             ws_url = base_url.replace("http://", "ws://") + f"/ws/interviews/{pk}/"
@@ -250,7 +266,8 @@ async def _candidate(
                 if not loaded.get("success"):
                     raise RuntimeError(f"load event failed: {loaded.get('output')}")
                 for turn in range(turns):
-                    await asyncio.sleep(rng.uniform(*think))
+                    # Think, then speak: the recorder runs for as long as the answer lasts.
+                    await asyncio.sleep(rng.uniform(*think) + speaking_seconds)
                     result.phase = f"turn {turn + 1}"
                     await _one_turn(page, socket_, wav, result, turn_timeout=turn_timeout)
                 result.sustained = socket_.state == websockets.protocol.State.OPEN and not result.errors
@@ -305,12 +322,9 @@ class LiveEvents:
         return [values.get(elem_id) if elem_id else None for elem_id in self.submit_inputs]
 
 
-async def _live_events(base_url: str, username: str) -> LiveEvents:
+async def _live_events(base_url: str, cookies: dict[str, str]) -> LiveEvents:
     """Read the Gradio config as the iframe does, so the benchmark follows changes to the live page's wiring."""
-    async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=60) as client:
-        page = await client.get("/accounts/login/")
-        await client.post("/accounts/login/",
-                          data={"csrfmiddlewaretoken": _csrf(page.text), "login": username, "password": PASSWORD})
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, cookies=cookies) as client:
         config = (await client.get(f"{GRADIO_ROOT}/config")).json()
     components = {comp["id"]: comp for comp in config["components"]}
     fn_index: dict[str, int] = {}
@@ -332,11 +346,13 @@ async def _live_events(base_url: str, username: str) -> LiveEvents:
     return LiveEvents(fn_index, submit_inputs)
 
 
-async def _run_candidates(base_url: str, usernames: list[str], wav: Path, *, turns: int,
-                          think: tuple[float, float], turn_timeout: float, seed: int) -> list[CandidateResult]:
-    """usernames[0] warms the server up (models load on first use, as after any deploy); the rest are measured."""
-    events = await _live_events(base_url, usernames[0])
-    warmup = await _candidate(-1, base_url, usernames[0], wav, events, turns=1, think=(0, 0),
+async def _run_candidates(base_url: str, cookies: dict[str, dict[str, str]], wav: Path, *, turns: int,
+                          think: tuple[float, float], turn_timeout: float, seed: int,
+                          speaking_seconds: float) -> list[CandidateResult]:
+    """The first candidate warms the server up (models load on first use, as after any deploy); the rest are measured."""
+    usernames = list(cookies)
+    events = await _live_events(base_url, cookies[usernames[0]])
+    warmup = await _candidate(-1, base_url, usernames[0], cookies[usernames[0]], wav, events, turns=1, think=(0, 0),
                               turn_timeout=turn_timeout, rng=random.Random(seed))
     if warmup.errors:
         raise RuntimeError(f"the warm-up candidate failed: {warmup.errors}")
@@ -345,9 +361,25 @@ async def _run_candidates(base_url: str, usernames: list[str], wav: Path, *, tur
     tasks = []
     for number, username in enumerate(usernames):
         rng = random.Random(master.random())
-        tasks.append(_candidate(number, base_url, username, wav, events, turns=turns, think=think,
-                                turn_timeout=turn_timeout, rng=rng))
+        tasks.append(_candidate(number, base_url, username, cookies[username], wav, events, turns=turns, think=think,
+                                turn_timeout=turn_timeout, rng=rng, speaking_seconds=speaking_seconds))
     return await asyncio.gather(*tasks)
+
+
+def _server_timings(database_url: str) -> dict[str, list[float]]:
+    """Inside the server: speech-to-text and grading time of every spoken turn, as the Turn rows record them."""
+    if not database_url.startswith("sqlite:///"):
+        return {}
+    import sqlite3
+
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+        rows = connection.execute(
+            "SELECT stt_ms, eval_ms FROM interviews_turn WHERE input_mode = 'spoken'"
+        ).fetchall()
+    return {
+        "server: speech to text (Turn.stt_ms)": [r[0] / 1000 for r in rows if r[0] is not None],
+        "server: grading (Turn.eval_ms)": [r[1] / 1000 for r in rows if r[1] is not None],
+    }
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -382,12 +414,13 @@ def run() -> list[dict]:
         wav = _spoken_answer(workdir / "answer.wav")
         answer_seconds = _wav_seconds(wav)
         env = _server_env(workdir)
-        _prepare_database(env, usernames)
+        cookies = _prepare_database(env, usernames)
         process, base_url = _start_server(env, workdir)
         started = time.perf_counter()
         try:
-            results = asyncio.run(_run_candidates(base_url, usernames, wav, turns=turns, think=think,
-                                                  turn_timeout=turn_timeout, seed=seed))
+            results = asyncio.run(_run_candidates(base_url, cookies, wav, turns=turns, think=think,
+                                                  turn_timeout=turn_timeout, seed=seed,
+                                                  speaking_seconds=answer_seconds))
         finally:
             elapsed = time.perf_counter() - started
             _stop_server(process)
@@ -395,6 +428,7 @@ def run() -> list[dict]:
             server_errors = sum(1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line)
             SERVER_LOG_COPY.parent.mkdir(parents=True, exist_ok=True)
             SERVER_LOG_COPY.write_text(server_log)
+            server_timings = _server_timings(env["DATABASE_URL"])
 
     errors = [error for result in results for error in result.errors]
     for error in dict.fromkeys(errors):
@@ -404,7 +438,7 @@ def run() -> list[dict]:
         "candidates": candidates,
         "turns_each": turns,
         "answer_audio_s": round(answer_seconds, 1),
-        "think_s": f"{think[0]:g}-{think[1]:g}",
+        "think_s": f"{think[0]:g}-{think[1]:g} (+{answer_seconds:.0f} speaking)",
         "sessions_sustained": sum(result.sustained for result in results),
         "turns_ok": len(verdicts),
         "errors": len(errors),
@@ -419,6 +453,7 @@ def run() -> list[dict]:
         _summary("turn: submit -> verdict on websocket", turn_latencies),
         _summary("reply: submit -> spoken reply ready", [v for r in results for v in r.reply_latencies]),
         _summary("upload of the recording", [v for r in results for v in r.upload_latencies]),
+        *(_summary(name, values) for name, values in server_timings.items()),
     ]
     p95 = _percentile(turn_latencies, 0.95)
     rows[0]["target_met"] = bool(

@@ -194,7 +194,3 @@ def embed(texts: list[str]) -> np.ndarray:
                 _cache.popitem(last=False)
     return np.stack([found[t] for t in texts])
 
-
-def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine similarity matrix of two sets of unit vectors."""
-    return a @ b.T

@@ -346,7 +346,7 @@ def build_hint(question: QuestionRef, missing: tuple[str, ...], *, derived: bool
             if terms:
                 parts.append(f"Think about how “{terms[0]}” comes into it.")
         else:
-            parts.append(f"You could also talk about {point[0].lower() + point[1:]}.")
+            parts.append(f"Also think about this point: {point[0].lower() + point[1:]}.")
     if not parts:
         parts.append("Re-read the question and name the main idea it asks about, as specifically as you can.")
     hint = " ".join(parts)
@@ -459,6 +459,8 @@ class LLMGrader:
 
     def _to_grade(self, question: QuestionRef, key_points: tuple[str, ...], verdict: LLMVerdict) -> Grade:
         missing = tuple(p.strip() for p in verdict.missing_points if p.strip())
+        if verdict.verdict == "correct":
+            missing = ()  # as with the offline grader: a right answer comes back with nothing missing
         missing_norm = {_normalised(p) for p in missing}
         covered = tuple(p for p in key_points if _normalised(p) not in missing_norm)
         hint = verdict.hint.strip()

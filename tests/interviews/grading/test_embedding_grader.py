@@ -3,6 +3,8 @@ import pytest
 
 from interviews.services.grading import derive_key_points, is_non_answer
 
+pytestmark = pytest.mark.slow  # the real MiniLM model (loaded once per session)
+
 
 def _words(text: str) -> str:
     return " ".join(text.lower().replace(",", " ").replace(".", " ").split())

@@ -2,8 +2,11 @@
 import threading
 
 import numpy as np
+import pytest
 
 from interviews.services import embeddings
+
+pytestmark = pytest.mark.slow  # the real MiniLM model (loaded once per session)
 
 
 def test_embeddings_are_unit_vectors_of_384_dimensions(encoder):

@@ -77,6 +77,7 @@ def test_json_wrapped_in_a_code_fence_and_chatter_is_read(embedding_grader, prim
 
     assert grade.verdict == "correct"
     assert grade.hint == ""
+    assert grade.missing_points == ()  # a right answer is not sent back with points "missing"
 
 
 def test_a_malformed_reply_is_retried_once(embedding_grader, primary_key):
