@@ -89,9 +89,9 @@ def _server_env(workdir: Path) -> dict[str, str]:
 def _prepare_database(env: dict[str, str], usernames: list[str]) -> dict[str, dict[str, str]]:
     """Migrate, load the bank, create the candidates and log each in; returns {username: session cookie}.
 
-    Logging in through the form would make this one loopback address log in 40 times a minute, which
-    allauth's per-IP rate limit (login 30/m/ip) refuses, as it would a whole class behind one NAT. The
-    sessions are made the way django.contrib.auth.login makes them, before the server starts.
+    Twenty simultaneous logins through the form from this one loopback address are refused after ten:
+    allauth counts each attempt in flight against its `login_failed` limit (10/m/ip) until the password
+    checks out. So the sessions are made the way django.contrib.auth.login makes them, before the server starts.
     """
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)

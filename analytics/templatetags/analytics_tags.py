@@ -7,24 +7,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from analytics.exports import format_metric
-from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 
 register = template.Library()
-
-
-@register.filter
-def position_label(slug: str) -> str:
-    return POSITION_LABELS.get(slug, slug)
-
-
-@register.filter(name="topic_label")
-def topic_label_filter(slug: str) -> str:
-    return topic_label(slug)
-
-
-@register.filter
-def difficulty_label(slug: str) -> str:
-    return DIFFICULTY_LABELS.get(slug, slug)
 
 
 @register.filter

@@ -6,16 +6,16 @@ from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 register = template.Library()
 
 
-@register.filter
-def topic_name(slug: str) -> str:
+@register.filter(name="topic_label")
+def topic_label_filter(slug: str) -> str:
     return topic_label(slug)
 
 
 @register.filter
-def position_name(slug: str) -> str:
+def position_label(slug: str) -> str:
     return POSITION_LABELS.get(slug, slug)
 
 
 @register.filter
-def difficulty_name(slug: str) -> str:
+def difficulty_label(slug: str) -> str:
     return DIFFICULTY_LABELS.get(slug, slug)
