@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL = Path(os.environ.get("EVAL_DIR", "/work/shared/eval"))
+EVAL = Path(os.environ.get("EVAL_DIR", ROOT.parent / "shared" / "eval"))
 
 # Whisper writes "Mr." where LibriVox transcripts spell "mister"; both sides are folded the same way.
 _SPELLINGS = {"mister": "mr", "missus": "mrs", "doctor": "dr"}

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interbot_site.settings")
 os.environ.setdefault("DEBUG", "1")
 
-ASAG = Path(os.environ.get("ASAG_DIR", "/work/shared/eval/asag"))
+ASAG = Path(os.environ.get("ASAG_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval" / "asag"))
 MAJORITY_BASELINE = 0.72  # published for the binary split at grade >= 4
 
 

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_vision.py
 
 Accuracy counts only photos where a face was found (detection is reported separately, as counts).
-Target: >= 70 % accuracy. The public set is tiny (see /work/shared/eval/README.md): read the counts.
+Target: >= 70 % accuracy. The public set is tiny (see ../shared/eval/README.md): read the counts.
 """
 from __future__ import annotations
 

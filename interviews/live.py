@@ -89,12 +89,14 @@ async def _session_of(request: gr.Request) -> InterviewSession:
     return await _authorise(dict(request.cookies), request.query_params.get("session"))
 
 
-def _voice_file(text: str) -> str | None:
-    """Speak `text` into a temporary file Gradio can serve; None when there is nothing to say or TTS fails."""
+def _voice_file(text: str, session=None) -> str | None:
+    """Speak `text` into a temporary file Gradio can serve; None when there is nothing to say or TTS fails.
+
+    Pass the session when `text` replies to an answer, so the turn records the speech latency."""
     if not text.strip():
         return None
     try:
-        audio, mime = sessions.speak(text=text)
+        audio, mime = sessions.speak(text=text, session=session)
     except ServiceError as error:
         logger.warning("TTS failed, the page shows text only: %s", error)
         return None
@@ -449,7 +451,7 @@ def build_blocks() -> gr.Blocks:
             await live_events.apublish_state(pk, state)
             yield render(state, status_message="Preparing the interviewer's reply…", clear_answer=True)
             # The interviewer's words already carry the next question (or the hint, or the goodbye).
-            voice_path = await run_inference(_voice_file, _words_to_say(state))
+            voice_path = await run_inference(_voice_file, _words_to_say(state), session)
             await live_events.apublish_progress(pk, "")
             yield render(state, voice_path=voice_path)
 

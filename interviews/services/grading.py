@@ -28,7 +28,7 @@ class Grader(Protocol):
 
 # ---------------------------------------------------------------------------------------------------------
 # Fitted constants (topic questions). Nobody tuned these by hand.
-# Data: the ASAG short-answer set (/work/shared/eval/asag, Mohler et al. 2011), split by question id: the
+# Data: the ASAG short-answer set (../shared/eval/asag, Mohler et al. 2011), split by question id: the
 # FIT split is every question whose sub-number is odd (1.1, 1.3, 3.1 ...: 23 questions, 658 answers); the
 # other 19 questions (545 answers) are held out and only ever used to report (benchmarks/bench_grading.py).
 # - Feature set: chosen among ~20 candidate sets by 5-fold question-grouped cross-validation inside the fit

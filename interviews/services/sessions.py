@@ -328,12 +328,33 @@ def record_expressions(
     return _snapshot(locked, notices=list(seen.notices))
 
 
-def speak(*, text: str) -> tuple[bytes, str]:
-    """Speech for `text`: (audio bytes, mime type), through the configured TTS with fallback."""
+def speak(*, text: str, session: InterviewSession | None = None) -> tuple[bytes, str]:
+    """Speech for `text`: (audio bytes, mime type), through the configured TTS with fallback.
+
+    With `session`, the speech is the interviewer's reply to the latest answer: its latency and
+    backend are recorded on that turn (the answer was saved before the reply was spoken).
+    """
     from interviews.services import tts
 
-    speech = tts.synthesize(text).value
-    return speech.audio, speech.mime_type
+    started = time.perf_counter()
+    result = tts.synthesize(text)
+    if session is not None:
+        _record_speech(session, result, elapsed_ms=int((time.perf_counter() - started) * 1000))
+    return result.value.audio, result.value.mime_type
+
+
+def _record_speech(session: InterviewSession, result, *, elapsed_ms: int) -> None:
+    with transaction.atomic():
+        locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
+        turn = locked.turns.filter(tts_ms__isnull=True).order_by("-question_number", "-attempt").first()
+        if turn is not None:
+            turn.tts_ms = elapsed_ms
+            turn.backends = {**turn.backends, "tts": result.backend}
+            turn.notices = [*turn.notices, *result.notices]
+            turn.save(update_fields=["tts_ms", "backends", "notices"])
+        locked.providers = {**locked.providers, "tts": result.backend}
+        locked.fallback_count += int(result.fell_back)
+        locked.save(update_fields=["providers", "fallback_count"])
 
 
 # --- Writing ----------------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tests.eval_data import EVAL
+
 # Silence after each spoken answer: a recording stopped inside it holds the whole answer and no repeat.
 TRAILING_SILENCE_S = 6.0
-SHARED_FACE_VIDEO = Path(__file__).resolve().parents[3] / "shared" / "eval" / "faces" / "single_face.mp4"
+SHARED_FACE_VIDEO = EVAL / "faces" / "single_face.mp4"
 
 
 @functools.cache

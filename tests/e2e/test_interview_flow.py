@@ -86,19 +86,17 @@ def shown_question(frame: FrameLocator) -> str:
     return question.inner_text().strip()
 
 
-def record_answer(frame: FrameLocator, wav: Path, *, trailing_silence_s: float = TRAILING_SILENCE_S) -> None:
-    """Record the fake microphone for the length of the spoken part of `wav`, then stop."""
+def record_answer(page: Page, frame: FrameLocator, wav: Path, *, trailing_silence_s: float = TRAILING_SILENCE_S) -> None:
+    """Record the fake microphone for the length of the spoken part of `wav`, stop, and wait for the upload."""
     frame.locator("#live-mic button.record-button").click()
     # Chromium starts the file again for each capture; stop well inside the trailing silence, before it loops.
     time.sleep(wav_seconds(wav) - trailing_silence_s + 3.0)
-    frame.locator("#live-mic button.stop-button").first.click()
-    # The recording becomes an upload the Submit button sends: wait for the player that replaces the recorder.
+    # Stopping uploads the recording; a Submit sent before the upload lands carries no audio
+    # ("Record or type an answer first."), so wait for it as a candidate waits for the waveform.
+    with page.expect_response(lambda response: "/gradio_api/upload" in response.url, timeout=30_000) as upload:
+        frame.locator("#live-mic button.stop-button").first.click()
+    assert upload.value.ok, upload.value.status
     expect(frame.locator("#live-mic button.record-button")).to_have_count(0, timeout=15_000)
-
-
-def submit(frame: FrameLocator) -> None:
-    wait_until_idle(frame)
-    frame.locator("#live-submit").click()
 
 
 def wait_until_idle(frame: FrameLocator) -> None:
@@ -169,7 +167,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     page.goto(f"{base_url}/interviews/{interview_id}/live/")
     frame = live_frame(page)
     assert shown_question(frame) == first_question  # the reopened page resumes the same question
-    record_answer(frame, answer_wav)
+    record_answer(page, frame, answer_wav)
     shoot(page, artifacts_dir, "04-voice-answer-recorded")
     submit(frame)
     expect_outcome(frame, "Question 2 of 3")
@@ -212,7 +210,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     assert shown_question(frame) == third_question
     expect(frame.locator("#live-meta")).to_contain_text("Question 3 of 3")
     shoot(page, artifacts_dir, "08-resumed-after-reload")
-    record_answer(frame, finish_wav)
+    record_answer(page, frame, finish_wav)
     submit(frame)
     report_link = frame.locator("#live-report a.ib-report-link")
     expect(report_link).to_be_visible(timeout=ANSWER_TIMEOUT_MS)

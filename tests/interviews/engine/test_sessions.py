@@ -9,11 +9,11 @@ import pytest
 from interviews.models import ExpressionSample, InterviewSession, Question, Report, Turn
 from interviews.services import registry, sessions
 from interviews.services.registry import InputError
+from tests.eval_data import EVAL
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-EVAL = Path("/work/shared/eval")
 DONT_KNOW = "I don't know."
 
 
@@ -223,6 +223,19 @@ def test_expressions_are_not_analysed_without_consent():
 def test_speak_returns_audio_for_the_interviewers_words():
     audio, mime = sessions.speak(text="Question one: what is a Python list?")
     assert mime == "audio/wav" and audio[:4] == b"RIFF" and len(audio) > 10_000
+
+
+@pytest.mark.slow
+def test_the_spoken_reply_to_an_answer_records_its_latency_on_that_turn():
+    session = new_session()
+    state = sessions.submit_answer(session=session, text=DONT_KNOW, submission_id="s1")
+
+    sessions.speak(text=state.interviewer_message, session=session)
+
+    turn = session.turns.get()
+    session.refresh_from_db()
+    assert turn.tts_ms is not None and turn.tts_ms > 0
+    assert turn.backends["tts"] == "PiperTTS" and session.providers["tts"] == "PiperTTS"
 
 
 def test_an_answer_overtaken_by_another_is_not_recorded(monkeypatch):

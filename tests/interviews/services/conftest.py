@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from interviews.services import registry
+from tests.eval_data import EVAL
 
-EVAL = Path("/work/shared/eval")
 SPEECH_DIR = EVAL / "speech"
 FACES_DIR = EVAL / "faces"
 
