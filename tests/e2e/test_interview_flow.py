@@ -61,7 +61,9 @@ def sign_up(page: Page, base_url: str, artifacts: Path | None = None) -> str:
     return username
 
 
-def start_interview(page: Page, base_url: str, artifacts: Path | None = None, *, name: str = "Ada Lovelace") -> int:
+def start_interview(
+    page: Page, base_url: str, artifacts: Path | None = None, *, name: str = "Ada Lovelace", webcam: bool = False
+) -> int:
     """Fill the start form and land on the live page; returns the interview id."""
     page.goto(base_url + "/interviews/new/")
     page.fill("#id_candidate_name", name)
@@ -69,6 +71,8 @@ def start_interview(page: Page, base_url: str, artifacts: Path | None = None, *,
     page.select_option("#id_position", "sde")
     page.check("#id_difficulty_0")  # easy
     page.check("#id_consent_audio")
+    if webcam:
+        page.check("#id_consent_video")
     if artifacts:
         shoot(page, artifacts, "02-start-form")
     page.locator("main form button[type=submit]").last.click()
@@ -97,6 +101,11 @@ def record_answer(page: Page, frame: FrameLocator, wav: Path, *, trailing_silenc
         frame.locator("#live-mic button.stop-button").first.click()
     assert upload.value.ok, upload.value.status
     expect(frame.locator("#live-mic button.record-button")).to_have_count(0, timeout=15_000)
+
+
+def submit(frame: FrameLocator) -> None:
+    wait_until_idle(frame)
+    frame.locator("#live-submit").click()
 
 
 def wait_until_idle(frame: FrameLocator) -> None:
@@ -226,6 +235,36 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     expect(page.locator("main")).to_contain_text(second_question)
     shoot(page, artifacts_dir, "10-report")
     page.screenshot(path=str(artifacts_dir / "10-report-full.png"), full_page=True)
+    context.close()
+
+
+def test_webcam_clip_shows_the_expression_seen_and_reaches_the_report(server, launch_browser, artifacts_dir):
+    base_url = server["url"]
+    browser = launch_browser()  # the fake camera plays the shared face clip
+    context = new_context(browser)
+    page = context.new_page()
+    sign_up(page, base_url)
+    interview_id = start_interview(page, base_url, name="Mary Jackson", webcam=True)
+    frame = live_frame(page)
+    shown_question(frame)
+    webcam = frame.locator("#live-webcam")
+    expect(webcam).to_be_visible()
+    webcam.get_by_text("Click to Access Webcam").click()
+    webcam.locator("button[aria-label='start recording']").click()
+    time.sleep(5)
+    with page.expect_response(lambda response: "/gradio_api/upload" in response.url, timeout=30_000):
+        webcam.locator("button.capture-button").click()
+    expression = frame.locator("#live-expression")
+    expect(expression).to_contain_text(
+        re.compile(r"Expression seen: (angry|disgust|fear|happy|sad|surprise|neutral)"), timeout=ANSWER_TIMEOUT_MS
+    )
+    shoot(page, artifacts_dir, "14-webcam-expression")
+
+    type_answer(frame, "finish interview")
+    expect(frame.locator("#live-report a.ib-report-link")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.goto(f"{base_url}/analytics/reports/{interview_id}/")
+    expect(page.locator("main")).not_to_contain_text("No webcam analysis for this interview")
+    page.screenshot(path=str(artifacts_dir / "15-report-with-expressions.png"), full_page=True)
     context.close()
 
 
