@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_grading.py          # the table
     .venv/bin/python benchmarks/bench_grading.py --fit    # refit the EmbeddingGrader constants on the FIT split
+    .venv/bin/python benchmarks/bench_grading.py --cross  # off-topic check on the question bank (below)
 
 Questions are split by id: sub-number odd (1.1, 1.3, ...) -> "fit", even -> "held-out". Constants in
 interviews/services/grading.py come from --fit on the fit split only; the held-out row is the honest figure.
@@ -265,8 +266,75 @@ def fit() -> None:
     print(f"KEY_POINT_MARGIN_ALONE = {rule['margin_alone']:.2f}")
 
 
+# ----------------------------------------------------------------------------------------------------------
+# Cross-question check on the question bank (no labels needed): an answer written for another topic's
+# question must be incorrect, the question's own reference answer correct, its key points joined correct.
+
+CROSS_QUESTIONS = 60
+# Behavioural and general questions share their subject (the candidate's own work), so they never serve
+# as each other's off-topic answers.
+_PEOPLE_TOPICS = frozenset({"behavioural", "general"})
+
+
+def bank_questions():
+    import json
+
+    from interviews.domain import QuestionRef
+
+    refs = []
+    for path in sorted((ROOT / "interviews" / "bank" / "data").glob("*.json")):
+        data = json.loads(path.read_text())
+        for i, q in enumerate(data["questions"]):
+            refs.append(QuestionRef(id=len(refs) + i, text=q["text"], kind=q["kind"], topic=data["topic"],
+                                    reference_answer=q["reference_answer"], key_points=tuple(q["key_points"]),
+                                    hint=q["hint"], difficulty=q["difficulty"]))
+    return refs
+
+
+def cross_check(grader, *, n: int = CROSS_QUESTIONS, seed: int = 0) -> dict:
+    """Counts of (off-topic answer incorrect, own reference correct, joined key points correct) over n questions."""
+    refs = bank_questions()
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(len(refs), size=n, replace=False)
+    counts = {"n": n, "off_topic_incorrect": 0, "off_topic_partial": 0, "reference_correct": 0,
+              "key_points_correct": 0}
+    failures = []
+    for index in picked:
+        question = refs[index]
+        same_family = _PEOPLE_TOPICS if question.topic in _PEOPLE_TOPICS else {question.topic}
+        others = [r for r in refs if r.topic not in same_family]
+        impostor = others[rng.integers(len(others))]
+        off_topic = grader.grade(question, impostor.reference_answer).verdict
+        own = grader.grade(question, question.reference_answer).verdict
+        joined = grader.grade(question, ". ".join(question.key_points) + ".").verdict
+        counts["off_topic_incorrect"] += off_topic == "incorrect"
+        counts["off_topic_partial"] += off_topic == "partial"
+        counts["reference_correct"] += own == "correct"
+        counts["key_points_correct"] += joined == "correct"
+        if off_topic != "incorrect" or own != "correct" or joined != "correct":
+            failures.append(f"  {question.topic}/{question.text[:60]!r}: off-topic {off_topic}, own {own}, "
+                            f"key points {joined}")
+    counts["failures"] = failures
+    return counts
+
+
+def print_cross(counts: dict) -> None:
+    n = counts["n"]
+    print(f"Question bank cross-check, {n} random questions (seed 0)")
+    print(f"  another topic's reference graded incorrect: {counts['off_topic_incorrect']}/{n} "
+          f"(partial {counts['off_topic_partial']})")
+    print(f"  own reference answer graded correct:        {counts['reference_correct']}/{n}")
+    print(f"  joined key points graded correct:           {counts['key_points_correct']}/{n}")
+    print("\n".join(counts["failures"]))
+
+
 if __name__ == "__main__":
     if "--fit" in sys.argv:
         fit()
+    elif "--cross" in sys.argv:
+        _django()
+        from interviews.services.grading import EmbeddingGrader
+
+        print_cross(cross_check(EmbeddingGrader()))
     else:
         print_table(run())

@@ -103,6 +103,13 @@ ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A whole class often signs in at once from one school address (NAT): allow that many per IP, while
+# the per-account limit still stops password guessing.
+ACCOUNT_RATE_LIMITS = {
+    "login": env("ACCOUNT_LOGIN_RATE", default="120/m/ip"),
+    "login_failed": env("ACCOUNT_LOGIN_FAILED_RATE", default="60/m/ip,5/300s/key"),
+    "signup": env("ACCOUNT_SIGNUP_RATE", default="60/m/ip"),
+}
 LOGIN_REDIRECT_URL = "interviews:history"
 LOGIN_URL = "account_login"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -103,3 +103,28 @@ def test_allauth_pages_use_the_site_layout(client):
     assert "vendor/pico/pico.min.css" in page
     assert 'aria-label="Main"' in page
     assert 'name="login"' in page and 'name="password"' in page
+
+
+def test_a_whole_class_can_sign_in_from_one_school_address(client):
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    users = [UserFactory() for _ in range(25)]
+    for user in users:
+        classmate = Client(REMOTE_ADDR="203.0.113.7")
+        response = classmate.post(reverse("account_login"), {"login": user.username, "password": PASSWORD})
+        assert response.status_code == 302, user.username
+
+
+def test_guessing_one_accounts_password_is_stopped(client):
+    from django.core.cache import cache
+
+    cache.clear()
+    UserFactory(username="grace")
+    pages = [
+        client.post(reverse("account_login"), {"login": "grace", "password": f"guess-{n}"}).content.decode()
+        for n in range(6)
+    ]
+    assert all("not correct" in page for page in pages[:5])
+    assert "Too many failed login attempts" in pages[5]
