@@ -110,8 +110,10 @@ def server(tmp_path_factory):
     shutil.copy(workdir / "daphne.log", ARTIFACTS / "daphne.log")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_instance():
+    # Package scope: sync Playwright keeps an event loop running in this thread until it stops, which
+    # would break the asyncio tests that run after the browser tests.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
