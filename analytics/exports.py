@@ -175,7 +175,9 @@ def report_markdown(view: InterviewReport) -> str:
         "",
         "## Results",
         "",
-        f"- Accuracy: {view.accuracy_percent}%" if view.accuracy is not None else "- Accuracy: n/a",
+        # A report of no answers stores accuracy 0: that is no figure at all, not a 0 % score.
+        f"- Accuracy: {view.accuracy_percent}%" if view.accuracy is not None and view.questions_asked
+        else "- Accuracy: n/a (no questions answered)",
         f"- Questions asked: {view.questions_asked}",
         f"- Correct: {view.correct} · Partially correct: {view.partial} · Incorrect: {view.incorrect}"
         f" · Answers revealed: {view.revealed}",

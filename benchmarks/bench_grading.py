@@ -167,45 +167,62 @@ def _analyses(questions, samples):
 
 
 def _fit_key_point_rule(analyses, samples) -> dict:
-    """covered = w*margin + (1-w)*lexical >= threshold, or margin alone >= margin_alone.
+    """covered = semantic >= min_semantic and (w*margin + (1-w)*lexical >= threshold or margin >= margin_alone).
 
     Only single-key-point questions tie a key point to a label ("answer correct"). Ties go to the
-    lowest margin_alone: the most paraphrase-friendly rule that costs nothing here.
+    highest min_semantic (the strictest semantic support that costs nothing here), then to the lowest
+    margin_alone (the most paraphrase-friendly rule).
     """
     single = [(a.key_points[0], s.correct) for a, s in zip(analyses, samples, strict=True)
               if len(a.key_points) == 1 and not a.non_answer]
+    semantic = np.array([k.semantic for k, _ in single])
     margin = np.array([k.margin for k, _ in single])
     lexical = np.array([k.lexical for k, _ in single])
     truth = np.array([c for _, c in single])
-    best = (-1.0, 0.0, 0.0, 1.0)
-    for margin_alone in [*np.round(np.linspace(0.1, 0.6, 26), 2), 2.0]:
-        for weight in np.round(np.linspace(0, 1, 11), 2):
-            combined = weight * margin + (1 - weight) * lexical
-            for threshold in np.round(np.linspace(-0.2, 0.9, 111), 2):
-                f1 = macro_f1(truth, (combined >= threshold) | (margin >= margin_alone))
-                if f1 > best[0] + 1e-9:
-                    best = (f1, float(weight), float(threshold), float(margin_alone))
-    return {"rule": {"weight": best[1], "threshold": best[2], "margin_alone": best[3]},
+    best = (-1.0, 0.0, 0.0, 1.0, 0.0)
+    for min_semantic in np.round(np.linspace(0.4, 0.0, 21), 2):
+        supported = semantic >= min_semantic
+        for margin_alone in [*np.round(np.linspace(0.1, 0.6, 26), 2), 2.0]:
+            for weight in np.round(np.linspace(0, 1, 11), 2):
+                combined = weight * margin + (1 - weight) * lexical
+                for threshold in np.round(np.linspace(-0.2, 0.9, 111), 2):
+                    f1 = macro_f1(truth, supported & ((combined >= threshold) | (margin >= margin_alone)))
+                    if f1 > best[0] + 1e-9:
+                        best = (f1, float(weight), float(threshold), float(margin_alone), float(min_semantic))
+    return {"rule": {"weight": best[1], "threshold": best[2], "margin_alone": best[3], "min_semantic": best[4]},
             "kp_f1": best[0], "kp_n": len(single)}
+
+
+def _fit_relevance_floor(analyses, samples) -> float:
+    """The cosine(answer, reference) that best separates answers the humans gave any credit (grade >= 2.5)."""
+    answered = [(a.reference_similarity, s.grade >= 2.5) for a, s in zip(analyses, samples, strict=True)
+                if not a.non_answer]
+    similarity = np.array([x for x, _ in answered])
+    credited = np.array([c for _, c in answered])
+    return _best_threshold(similarity, credited)
 
 
 def _fit_constants(analyses, samples) -> dict:
     fitted = _fit_key_point_rule(analyses, samples)
-    x = np.array([a.features(**fitted["rule"]) for a in analyses])
+    floor = _fit_relevance_floor(analyses, samples)
+    x = np.array([a.features(fitted["rule"]) for a in analyses])
     y = np.array([s.correct for s in samples], dtype=float)
     grades = np.array([s.grade for s in samples])
     w, b = _logistic_fit(x, y)
     scores = 1 / (1 + np.exp(-(x @ w + b)))
-    scores[[a.non_answer for a in analyses]] = 0.0
+    scores[[a.non_answer or a.reference_similarity < floor for a in analyses]] = 0.0
     correct_t = _best_threshold(scores, y.astype(bool))
     below = scores < correct_t
     partial_t = _best_threshold(scores[below], grades[below] >= 2.5)
-    return {**fitted, "weights": w, "bias": b, "correct": correct_t, "partial": partial_t}
+    return {**fitted, "weights": w, "bias": b, "correct": correct_t, "partial": partial_t, "floor": floor}
 
 
 def _apply(constants: dict, analyses) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([a.features(**constants["rule"]) for a in analyses])
+    x = np.array([a.features(constants["rule"]) for a in analyses])
     scores = 1 / (1 + np.exp(-(x @ constants["weights"] + constants["bias"])))
+    off_topic = [a.reference_similarity < constants["floor"] for a in analyses]
+    # As the grader does: below the floor the answer is incorrect and its score capped under PARTIAL.
+    scores[off_topic] = np.minimum(scores[off_topic], constants["partial"] - 0.001)
     scores[[a.non_answer for a in analyses]] = 0.0
     return scores, scores >= constants["correct"]
 
@@ -252,7 +269,7 @@ def fit() -> None:
     print(f"{'6-fold CV grouped by question':<34} n={len(t):>4} acc={np.mean(t == p):.3f} "
           f"macroF1={macro_f1(t, p):.3f} r={pearson(np.array(score_all), np.array(grade_all)):.3f}")
     for k, name in enumerate(FEATURE_NAMES):
-        x = np.array([analyses[i].features(**constants["rule"])[k] for i in fit_idx])
+        x = np.array([analyses[i].features(constants["rule"])[k] for i in fit_idx])
         g = np.array([samples[i].grade for i in fit_idx])
         print(f"  feature {name:<22} r with grade on fit split = {pearson(x, g):.3f}")
     rule = constants["rule"]
@@ -264,6 +281,8 @@ def fit() -> None:
     print(f"KEY_POINT_MARGIN_WEIGHT = {rule['weight']:.2f}")
     print(f"KEY_POINT_THRESHOLD = {rule['threshold']:.2f}  # macro-F1 {constants['kp_f1']:.3f} on {constants['kp_n']} answers")
     print(f"KEY_POINT_MARGIN_ALONE = {rule['margin_alone']:.2f}")
+    print(f"KEY_POINT_MIN_SEMANTIC = {rule['min_semantic']:.2f}")
+    print(f"RELEVANCE_FLOOR = {constants['floor']:.3f}")
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -167,14 +167,13 @@ def answer(
 
     if state.attempt < MAX_ATTEMPTS:
         hint = _hint_for(question, grade)
-        opener = "You're partly there." if grade.verdict == "partial" else "Not quite."
-        feedback = f"{opener} Hint: {hint}"
+        feedback = f"{_verdict_opener(grade)} Hint: {hint}"
         record = _record(state, transcript, grade, feedback, hint_shown=True)
         message = f"{feedback} Please try again."
         state = replace(state, answered=answered, attempt=state.attempt + 1, last_message=message)
         return state, Outcome("hinted", message, grade=grade, record=record)
 
-    feedback = f"Not quite. Here is a model answer: {question.reference_answer}"
+    feedback = f"{_verdict_opener(grade)} Here is a model answer: {question.reference_answer}"
     state = replace(state, answered=answered, revealed=state.revealed + 1)
     record = _record(state, transcript, grade, feedback, answer_revealed=True)
     return _move_on(state, config, source, feedback, event="revealed", grade=grade, record=record)
@@ -256,6 +255,11 @@ def _record(
         hint_shown=hint_shown,
         answer_revealed=answer_revealed,
     )
+
+
+def _verdict_opener(grade: Grade) -> str:
+    # The page shows the verdict as a badge next to these words: they must say the same thing.
+    return "Partly right." if grade.verdict == "partial" else "Not quite."
 
 
 def _hint_for(question: QuestionRef, grade: Grade) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -47,6 +48,13 @@ NOT_AVAILABLE = "This interview is not available."
 FINISHED_STATUSES = {"finished", "abandoned"}
 VERDICT_LABELS = {"correct": "Correct", "partial": "Partially correct", "incorrect": "Not quite"}
 STAGE_LABELS = {"general": "General questions", "topic": "Topic questions", "finished": "Finished"}
+SUBMIT_LABEL = "Submit answer"
+# While an answer is handled the Submit button is disabled and says why, so a click is never silently lost.
+EVALUATING_LABEL = "Evaluating your answer…"
+PREPARING_LABEL = "Preparing the reply…"
+PREPARING_STATUS = "Preparing the interviewer's reply…"
+# Gradio uploads a recording after Stop and only then fires stop_recording: until that, Submit would send no audio.
+RECORDING_LABEL = "Waiting for your recording…"
 _VOICE_DIR = Path(tempfile.gettempdir()) / "interbot-voice"
 _VOICE_MAX_AGE_SECONDS = 15 * 60
 
@@ -135,12 +143,27 @@ def _esc(text: str) -> str:
     return html.escape(text or "")
 
 
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def rich_text(text: str) -> str:
+    """`text` as safe HTML, with `backtick` spans (as the bank writes code: `==`, `__eq__`) as <code>.
+
+    Escaped first, so the only markup in the result is the <code> added here."""
+    return _INLINE_CODE.sub(r"<code>\1</code>", _esc(text))
+
+
+def spoken_text(text: str) -> str:
+    """`text` without the backticks of inline code, which a voice would otherwise read aloud."""
+    return (text or "").replace("`", "")
+
+
 def _question_html(state) -> str:
     if state.status in FINISHED_STATUSES:
         return '<div class="ib-question ib-done">The interview is over. Thank you!</div>'
     if not state.question_text:
         return '<div class="ib-question ib-muted">Preparing your first question…</div>'
-    return f'<div class="ib-question">{_esc(state.question_text)}</div>'
+    return f'<div class="ib-question">{rich_text(state.question_text)}</div>'
 
 
 def _meta_html(state) -> str:
@@ -169,7 +192,7 @@ def _feedback_html(state) -> str:
     said = said or state.interviewer_message
     if not said:
         return '<div class="ib-feedback ib-muted"></div>'
-    return f'<div class="ib-feedback">{_esc(said)}</div>'
+    return f'<div class="ib-feedback">{rich_text(said)}</div>'
 
 
 def _notices_html(notices: list[str]) -> str:
@@ -200,10 +223,10 @@ def _history_html(state) -> str:
         verdict = item.get("verdict", "")
         rows.append(
             '<li class="ib-history-item">'
-            f'<div class="ib-history-q">{_esc(item.get("question", ""))}</div>'
-            f'<div class="ib-history-a">{_esc(item.get("transcript", ""))}</div>'
+            f'<div class="ib-history-q">{rich_text(item.get("question", ""))}</div>'
+            f'<div class="ib-history-a">{rich_text(item.get("transcript", ""))}</div>'
             f'<span class="ib-chip ib-verdict-{_esc(verdict)}">{_esc(VERDICT_LABELS.get(verdict, verdict))}</span>'
-            f'<div class="ib-history-f">{_esc(item.get("feedback", ""))}</div>'
+            f'<div class="ib-history-f">{rich_text(item.get("feedback", ""))}</div>'
             "</li>"
         )
     return '<ol class="ib-history">' + "".join(rows) + "</ol>"
@@ -224,8 +247,31 @@ def _error_html(message: str = "") -> str:
 # --- The Blocks ---------------------------------------------------------------------------------
 
 GRADIO_CSS = """
-.gradio-container { max-width: 1100px !important; margin: 0 auto; padding-top: .5rem !important; }
+/* The page around the frame already has margins: the app uses the frame's whole width. */
+.gradio-container { max-width: none !important; margin: 0 !important; padding: .75rem 1rem 0 !important; }
+.gradio-container .main { padding: 0 !important; }
 footer { display: none !important; }
+/* Empty placeholders (idle status, no error, no verdict yet…) take no room: no holes in the layout. */
+#live-status:has(.ib-idle), #live-error:has(.ib-error:not([role])), #live-verdict:has(.ib-verdict-none),
+#live-notices:has(.ib-notices:empty), #live-report:not(:has(a)), #live-feedback:has(.ib-feedback:empty) {
+  display: none !important; }
+#live-finish { white-space: nowrap; }
+@media (max-width: 640px) {
+  .gradio-container { padding: .5rem .4rem 0 !important; }
+  .ib-question { font-size: 1.15rem; padding: .8rem .9rem; }
+  /* One column on a phone: what was heard and the verdict/hint come right under the question, before the
+     recorder, instead of below the buttons where nobody scrolls to. */
+  #live-layout { flex-direction: column; flex-wrap: nowrap; }
+  #live-layout > .column { display: contents; }
+  #live-meta { order: 1; } #live-question { order: 2; }
+  #live-layout > .column > .form:has(#live-transcript) { order: 3; }
+  #live-verdict { order: 4; } #live-feedback { order: 5; } #live-notices { order: 6; }
+  #live-voice { order: 7; } #live-status { order: 8; } #live-error { order: 9; }
+  #live-layout > .column > .gr-group:has(#live-mic) { order: 10; }
+  #live-layout > .column > .row:has(#live-submit) { order: 11; }
+  #live-report { order: 12; } #live-layout > .column > .ib-webcam { order: 13; }
+  #live-layout > .column > .gr-accordion { order: 14; }
+}
 .ib-question { font-size: 1.35rem; line-height: 1.5; font-weight: 600; padding: 1.1rem 1.25rem;
   border-radius: 14px; background: var(--color-accent-soft); border: 1px solid var(--border-color-accent); }
 .ib-question.ib-done { background: #ecfdf5; border-color: #34d399; }
@@ -255,6 +301,10 @@ footer { display: none !important; }
 .ib-history-q { font-weight: 600; }
 .ib-history-a { color: var(--neutral-600); font-style: italic; margin: .2rem 0; }
 .ib-history-f { font-size: .9rem; margin-top: .2rem; }
+#live-submit:disabled, #live-finish:disabled { opacity: .55; cursor: not-allowed; filter: saturate(.4); }
+.ib-question code, .ib-feedback code, .ib-history code { font-family: var(--font-mono); font-size: .92em;
+  padding: .05em .35em; border-radius: 6px; background: var(--neutral-100); color: var(--neutral-800);
+  border: 1px solid var(--neutral-200); }
 #live-mic-status:not([data-active]) { display: none; }
 #live-mic-status { padding: .5rem .8rem; border-radius: 10px; background: #eff6ff; color: #1e40af; }
 """
@@ -327,8 +377,10 @@ def build_blocks() -> gr.Blocks:
                     )
                     submission_id = gr.Textbox(visible=False, elem_id="live-submission-id")
                 with gr.Row():
-                    submit = gr.Button("Submit answer", variant="primary", elem_id="live-submit", scale=3)
-                    finish = gr.Button("Finish interview", variant="stop", elem_id="live-finish", scale=1)
+                    submit = gr.Button(SUBMIT_LABEL, variant="primary", elem_id="live-submit", scale=3)
+                    finish = gr.Button(
+                        "Finish interview", variant="stop", elem_id="live-finish", scale=1, min_width=170
+                    )
                 report = gr.HTML("", elem_id="live-report")
             with gr.Column(scale=2):
                 transcript = gr.Textbox(
@@ -353,8 +405,12 @@ def build_blocks() -> gr.Blocks:
         state_outputs = [meta, question, transcript, verdict, feedback, notices, expression, report, history]
         answer_controls = [mic, answer_text, submit, finish]
 
-        def render(state, *, voice_path=None, error_message="", status_message="", clear_answer=False):
+        def render(
+            state, *, voice_path=None, error_message="", status_message="", clear_answer=False, busy_label=""
+        ):
             done = state.status in FINISHED_STATUSES
+            # Busy: the answer controls wait too, so nothing recorded or typed meanwhile re-enables Submit.
+            answering = not (done or busy_label)
             update: dict = {
                 meta: _meta_html(state),
                 question: _question_html(state),
@@ -367,16 +423,17 @@ def build_blocks() -> gr.Blocks:
                 history: _history_html(state),
                 status: _status_html(status_message),
                 error: _error_html(error_message),
-                submit: gr.update(interactive=not done),
-                finish: gr.update(interactive=not done),
-                mic: gr.update(interactive=not done),
-                answer_text: gr.update(interactive=not done),
+                # Once finished, the answer controls go: only the report link is left to click.
+                submit: gr.update(interactive=answering, value=busy_label or SUBMIT_LABEL, visible=not done),
+                finish: gr.update(interactive=not done, visible=not done),
+                mic: gr.update(interactive=answering, visible=not done),
+                answer_text: gr.update(interactive=answering, visible=not done),
             }
             if voice_path is not None:
                 update[voice] = voice_path
             if clear_answer:
-                update[mic] = gr.update(value=None, interactive=not done)
-                update[answer_text] = gr.update(value="", interactive=not done)
+                update[mic] = gr.update(value=None, interactive=answering, visible=not done)
+                update[answer_text] = gr.update(value="", interactive=answering, visible=not done)
                 update[submission_id] = uuid.uuid4().hex
             return update
 
@@ -422,7 +479,11 @@ def build_blocks() -> gr.Blocks:
                 return
             pk = session.pk
             progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
-            yield {status: _status_html(progress), error: _error_html(), submit: gr.update(interactive=False)}
+            yield {
+                status: _status_html(progress), error: _error_html(),
+                submit: gr.update(interactive=False, value=EVALUATING_LABEL),
+                mic: gr.update(interactive=False), answer_text: gr.update(interactive=False),
+            }
             await live_events.apublish_progress(pk, progress)
             try:
                 state = await run_inference(
@@ -431,7 +492,11 @@ def build_blocks() -> gr.Blocks:
                 )
             except InputError as problem:
                 # Nothing changed: the answer stays in the recorder / textbox to fix or retry.
-                yield {status: _status_html(), error: _error_html(problem.user_message), submit: gr.update(interactive=True)}
+                yield {
+                    status: _status_html(), error: _error_html(problem.user_message),
+                    submit: gr.update(interactive=True, value=SUBMIT_LABEL),
+                    mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
+                }
                 await live_events.apublish_progress(pk, "")
                 return
             except Exception as problem:  # noqa: BLE001 - whatever broke, the candidate keeps their answer
@@ -444,12 +509,14 @@ def build_blocks() -> gr.Blocks:
                 yield {
                     status: _status_html(),
                     error: _error_html(f"{told} Your answer was kept; please try again."),
-                    submit: gr.update(interactive=True),
+                    submit: gr.update(interactive=True, value=SUBMIT_LABEL),
+                    mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
                 }
                 await live_events.apublish_progress(pk, "")
                 return
             await live_events.apublish_state(pk, state)
-            yield render(state, status_message="Preparing the interviewer's reply…", clear_answer=True)
+            await live_events.apublish_progress(pk, PREPARING_STATUS)
+            yield render(state, status_message=PREPARING_STATUS, clear_answer=True, busy_label=PREPARING_LABEL)
             # The interviewer's words already carry the next question (or the hint, or the goodbye).
             voice_path = await run_inference(_voice_file, _words_to_say(state), session)
             await live_events.apublish_progress(pk, "")
@@ -462,19 +529,27 @@ def build_blocks() -> gr.Blocks:
                 yield refused()
                 return
             pk = session.pk
-            yield {status: _status_html("Finishing the interview and writing your report…")}
+            yield {
+                status: _status_html("Finishing the interview and writing your report…"),
+                submit: gr.update(interactive=False), finish: gr.update(interactive=False),
+            }
             await live_events.apublish_progress(pk, "Finishing…")
             try:
                 state = await run_inference(sessions.finish_interview, session=session)
             except Exception as problem:  # noqa: BLE001
                 logger.exception("Finishing interview %s failed", pk)
                 told = problem.user_message if isinstance(problem, ServiceError) else "Could not finish the interview."
-                yield {status: _status_html(), error: _error_html(f"{told} Please try again.")}
+                yield {
+                    status: _status_html(), error: _error_html(f"{told} Please try again."),
+                    submit: gr.update(interactive=True), finish: gr.update(interactive=True),
+                }
                 await live_events.apublish_progress(pk, "")
                 return
             await live_events.apublish_state(pk, state)
+            await live_events.apublish_progress(pk, "")
             yield render(state)
-            yield {voice: await run_inference(_voice_file, state.interviewer_message or "Thank you, the interview is over.")}
+            goodbye = spoken_text(state.interviewer_message) or "Thank you, the interview is over."
+            yield {voice: await run_inference(_voice_file, goodbye)}
 
         async def on_webcam(video_path, consent, request: gr.Request):
             if not video_path or not consent:
@@ -511,6 +586,15 @@ def build_blocks() -> gr.Blocks:
             on_finish, inputs=None, outputs=every_output, show_progress="hidden", trigger_mode="once",
             concurrency_limit=None,
         )
+        # Submit waits while the microphone records and uploads; a recording is never submitted half-way.
+        mic.start_recording(
+            lambda: gr.update(interactive=False, value=RECORDING_LABEL), inputs=None, outputs=submit,
+            show_progress="hidden", concurrency_limit=None,
+        )
+        mic.stop_recording(
+            lambda: gr.update(interactive=True, value=SUBMIT_LABEL), inputs=None, outputs=submit,
+            show_progress="hidden", concurrency_limit=None,
+        )
         consent_video.change(lambda on: gr.update(visible=on), inputs=consent_video, outputs=webcam)
         webcam.change(
             on_webcam, inputs=[webcam, consent_video], outputs=every_output,
@@ -521,7 +605,7 @@ def build_blocks() -> gr.Blocks:
 
 
 def _words_to_say(state) -> str:
-    return state.interviewer_message or state.question_text
+    return spoken_text(state.interviewer_message or state.question_text)
 
 
 def _meta_html_placeholder() -> str:

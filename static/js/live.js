@@ -90,7 +90,8 @@
     });
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "state") render(message.state);
+      // A new state means the work the progress line described is over (it reports again if not).
+      if (message.type === "state") { show($("live-activity"), ""); render(message.state); }
       if (message.type === "progress") show($("live-activity"), message.message);
     });
     socket.addEventListener("close", (event) => {

@@ -90,13 +90,20 @@ def shown_question(frame: FrameLocator) -> str:
     return question.inner_text().strip()
 
 
-def record_answer(page: Page, frame: FrameLocator, wav: Path, *, trailing_silence_s: float = TRAILING_SILENCE_S) -> None:
-    """Record the fake microphone for the length of the spoken part of `wav`, stop, and wait for the upload."""
+def record_answer(
+    page: Page, frame: FrameLocator, wav: Path, *, trailing_silence_s: float = TRAILING_SILENCE_S,
+    wait_for_upload: bool = True,
+) -> None:
+    """Record the fake microphone for the length of the spoken part of `wav` and stop (and wait for the upload)."""
     frame.locator("#live-mic button.record-button").click()
+    # While recording, and until the recording is uploaded, Submit is held (it would carry no audio).
+    expect(frame.locator("#live-submit")).to_be_disabled()
+    expect(frame.locator("#live-submit")).to_have_text("Waiting for your recording…")
     # Chromium starts the file again for each capture; stop well inside the trailing silence, before it loops.
     time.sleep(wav_seconds(wav) - trailing_silence_s + 3.0)
-    # Stopping uploads the recording; a Submit sent before the upload lands carries no audio
-    # ("Record or type an answer first."), so wait for it as a candidate waits for the waveform.
+    if not wait_for_upload:  # a candidate who clicks Submit right after Stop
+        frame.locator("#live-mic button.stop-button").first.click()
+        return
     with page.expect_response(lambda response: "/gradio_api/upload" in response.url, timeout=30_000) as upload:
         frame.locator("#live-mic button.stop-button").first.click()
     assert upload.value.ok, upload.value.status
@@ -105,14 +112,14 @@ def record_answer(page: Page, frame: FrameLocator, wav: Path, *, trailing_silenc
 
 def submit(frame: FrameLocator) -> None:
     wait_until_idle(frame)
-    frame.locator("#live-submit").click()
+    frame.locator("#live-submit").click()  # Playwright waits for it to be enabled, as a candidate would
 
 
 def wait_until_idle(frame: FrameLocator) -> None:
     """Wait for the interviewer's spoken reply to be ready.
 
-    The answer event runs on while that reply is synthesised ("Preparing the interviewer's reply…"), and
-    Gradio drops clicks of a `trigger_mode="once"` event still running, though the button looks enabled.
+    The answer event runs on while that reply is synthesised ("Preparing the interviewer's reply…"); Submit
+    is disabled meanwhile and says so.
     """
     expect(frame.locator("#live-status .ib-status")).to_have_class(re.compile("ib-idle"), timeout=ANSWER_TIMEOUT_MS)
 
@@ -132,13 +139,15 @@ def type_answer(frame: FrameLocator, text: str) -> None:
 
 
 def bank_question(db_path: Path, text: str) -> dict[str, str]:
-    """The bank row of a question shown on the page (reference answer and hint), read straight from SQLite."""
+    """The bank row of a question shown on the page (its text as stored, reference answer and hint), from SQLite.
+
+    The page shows the bank's `inline code` as <code> elements, so the text read there has no backticks."""
     with sqlite3.connect(db_path) as connection:
         row = connection.execute(
-            "SELECT reference_answer, hint FROM interviews_question WHERE text = ?", (text,)
+            "SELECT text, reference_answer, hint FROM interviews_question WHERE replace(text, '`', '') = ?", (text,)
         ).fetchone()
     assert row is not None, f"question not in the bank: {text!r}"
-    return {"reference_answer": row[0], "hint": row[1]}
+    return {"text": row[0], "reference_answer": row[1], "hint": row[2]}
 
 
 def words_of(text: str) -> set[str]:
@@ -176,9 +185,10 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     page.goto(f"{base_url}/interviews/{interview_id}/live/")
     frame = live_frame(page)
     assert shown_question(frame) == first_question  # the reopened page resumes the same question
-    record_answer(page, frame, answer_wav)
-    shoot(page, artifacts_dir, "04-voice-answer-recorded")
-    submit(frame)
+    record_answer(page, frame, answer_wav, wait_for_upload=False)
+    frame.locator("#live-submit").click()  # right after Stop: held until the recording is uploaded, not lost
+    shoot(page, artifacts_dir, "04-voice-answer-submitted")
+    expect(frame.locator("#live-submit")).to_be_disabled()  # evaluating, then preparing the reply
     expect_outcome(frame, "Question 2 of 3")
     expect(frame.locator("#live-verdict")).to_have_text("Correct")
     heard = frame.locator("#live-transcript textarea").input_value()
@@ -186,6 +196,8 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     assert len(words_of(heard) & words_of(reference)) >= 0.5 * len(words_of(reference)), heard
     expect(frame.locator("#live-feedback")).not_to_be_empty()
     expect(page.locator("#live-verdict-badge")).to_contain_text("Correct")  # the websocket status bar
+    wait_until_idle(frame)
+    expect(page.locator("#live-activity")).to_be_hidden()  # the status bar's progress line ended too
     second_question = shown_question(frame)
     assert second_question != first_question
     shoot(page, artifacts_dir, "05-verdict-correct")
@@ -231,8 +243,8 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     report_link.click()
     page.wait_for_url(f"**/analytics/reports/{interview_id}/")
     expect(page.locator("h1")).to_contain_text("Interview report: Ada Lovelace")
-    expect(page.locator("main")).to_contain_text(first_question)
-    expect(page.locator("main")).to_contain_text(second_question)
+    expect(page.locator("main")).to_contain_text(bank_question(db_path, first_question)["text"])
+    expect(page.locator("main")).to_contain_text(bank_question(db_path, second_question)["text"])
     shoot(page, artifacts_dir, "10-report")
     page.screenshot(path=str(artifacts_dir / "10-report-full.png"), full_page=True)
     context.close()

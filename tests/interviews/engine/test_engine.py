@@ -93,8 +93,36 @@ def test_partial_answer_gets_a_hint_built_from_the_missing_point(source, grader,
     state, outcome = run(state, HALF, config=config, source=source, grader=grader)
     assert outcome.event == "hinted"
     assert outcome.record.verdict == "partial"
-    assert "partly there" in outcome.interviewer_message
+    assert outcome.interviewer_message.startswith("Partly right. Hint:")
+    assert "Not quite" not in outcome.interviewer_message
     assert "think about constant" in outcome.interviewer_message
+
+
+def test_a_wrong_first_answer_is_called_not_quite_in_the_hint(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, outcome = run(state, WRONG, config=config, source=source, grader=grader)
+    assert outcome.record.verdict == "incorrect"
+    assert outcome.interviewer_message.startswith("Not quite. Hint:")
+    assert "Partly" not in outcome.interviewer_message
+
+
+def test_a_partial_retry_is_called_partly_right_when_the_answer_is_revealed(source, grader, config):
+    # The page's badge says "Partially correct" here: the interviewer must not say "Not quite".
+    state, _ = engine.start(config, source)
+    state, _ = run(state, HALF, config=config, source=source, grader=grader)
+    state, outcome = run(state, HALF, config=config, source=source, grader=grader)
+    assert outcome.event == "revealed" and outcome.record.verdict == "partial"
+    assert outcome.interviewer_message.startswith("Partly right. Here is a model answer: Model answer 1")
+    assert outcome.record.feedback.startswith("Partly right.")
+    assert "Not quite" not in outcome.interviewer_message
+
+
+def test_a_wrong_retry_is_called_not_quite_when_the_answer_is_revealed(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, _ = run(state, HALF, config=config, source=source, grader=grader)
+    state, outcome = run(state, WRONG, config=config, source=source, grader=grader)
+    assert outcome.event == "revealed" and outcome.record.verdict == "incorrect"
+    assert outcome.interviewer_message.startswith("Not quite. Here is a model answer:")
 
 
 def test_partial_on_the_retry_is_revealed_and_not_counted_correct(source, grader, config):

@@ -1,6 +1,7 @@
 """The Gradio app inside the ASGI application: dispatch, Django-session auth, and the real callbacks."""
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from pathlib import Path
@@ -66,6 +67,7 @@ class GradioPage:
         self.session_id = session_id
         self.session_hash = uuid.uuid4().hex[:11]
         self.config: dict = {}
+        self.yields: list[dict] = []
 
     async def open(self) -> GradioPage:
         response = await self.client.get(f"{GRADIO_PATH}/config")
@@ -107,12 +109,16 @@ class GradioPage:
         # Generators stream their first yield whole and later ones as diffs; replay them all.
         outputs: dict = {}
         current = None
+        self.yields = []  # each yield's changed outputs, in order: what the page showed step by step
         for message in messages:
             if message["msg"] != "process_generating":
                 continue
             data = message["output"]["data"]
             current = data if current is None else [_apply_diff(v, ops) for v, ops in zip(current, data, strict=True)]
-            outputs.update({n: v for n, v in zip(names, current, strict=True) if n and not _unchanged(v)})
+            step = {n: v for n, v in zip(names, current, strict=True) if n and not _unchanged(v)}
+            step = copy.deepcopy(step)  # later diffs edit `current` in place
+            self.yields.append(step)
+            outputs.update(step)
         if current is None:
             final = completed["output"]["data"]
             outputs.update({n: v for n, v in zip(names, final, strict=True) if n and not _unchanged(v)})
@@ -226,9 +232,12 @@ async def test_finishing_ends_the_interview_links_the_report_and_tells_the_socke
     assert 'href="' in finished["live-report"] and "report" in finished["live-report"].lower()
     assert "over" in finished["live-question"]
     assert await status_of(interview) == InterviewSession.Status.FINISHED
-    events = [await layer.receive(listener) for _ in range(2)]
+    # Nothing left to answer: the answer controls are gone, the report link stays.
+    assert all(finished[control]["visible"] is False for control in ("live-submit", "live-finish", "live-mic"))
+    events = [await layer.receive(listener) for _ in range(3)]
     assert events[0] == {"type": "live.progress", "message": "Finishing…"}
     assert events[1]["type"] == "live.state" and events[1]["state"]["status"] == "finished"
+    assert events[2] == {"type": "live.progress", "message": ""}  # the status bar's progress line ends
 
 
 @pytest.mark.slow
@@ -299,3 +308,39 @@ async def test_a_webcam_clip_adds_expressions_to_the_timeline(interview, owner_c
         )
     assert "Expression seen" in seen["live-expression"]
     assert await sync_to_async(ExpressionSample.objects.filter(session=interview).count)() > 0
+
+
+async def test_submit_waits_while_the_microphone_records_and_uploads(interview, owner_cookie):
+    # Gradio fires stop_recording only once the recording is uploaded: Submit is disabled until then.
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        await page.load()
+        recording = await page.trigger("live-mic", "start_recording")
+        uploaded = await page.trigger("live-mic", "stop_recording")
+    assert recording["live-submit"]["interactive"] is False
+    assert recording["live-submit"]["value"] == "Waiting for your recording…"
+    assert uploaded["live-submit"]["interactive"] is True
+    assert uploaded["live-submit"]["value"] == "Submit answer"
+
+
+async def test_while_the_reply_is_prepared_submit_is_disabled_and_says_so(interview, owner_cookie):
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(group_name(interview.pk), listener)
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        await page.load()
+        await page.trigger("live-submit", "click", {"live-answer-text": "finish interview"})
+    evaluating, *_ = page.yields
+    preparing = next(step for step in page.yields if "Preparing the interviewer" in step.get("live-status", ""))
+    for busy in (evaluating, preparing):
+        assert busy["live-submit"]["interactive"] is False
+        assert busy["live-answer-text"]["interactive"] is False
+    assert evaluating["live-submit"]["value"] == "Evaluating your answer…"
+    assert preparing["live-submit"]["value"] == "Preparing the reply…"
+    assert "ib-idle" in page.yields[-1]["live-status"]
+    # The status bar of the page hears the same steps, and the progress line ends empty.
+    events = [await layer.receive(listener) for _ in range(4)]
+    assert [e["type"] for e in events] == ["live.progress", "live.state", "live.progress", "live.progress"]
+    assert events[2]["message"] == "Preparing the interviewer's reply…"
+    assert events[3]["message"] == ""

@@ -1,5 +1,6 @@
 """The inference pool: bounded by settings.INFERENCE_WORKERS, and the event loop stays free meanwhile."""
 import asyncio
+import contextlib
 import threading
 import time
 
@@ -59,3 +60,80 @@ async def test_an_exception_in_the_pool_reaches_the_caller(two_workers):
 
     with pytest.raises(ValueError, match="model exploded"):
         await inference.run_inference(broken)
+
+
+@pytest.fixture
+def one_worker(settings):
+    inference.shutdown()
+    settings.INFERENCE_WORKERS = 1
+    yield settings
+    inference.shutdown()
+
+
+async def _order_of_queued_jobs(queue_jobs) -> list[str]:
+    """Hold the only worker busy, queue jobs through `queue_jobs(record)`, release it; the order they ran in."""
+    gate = threading.Event()
+    ran: list[str] = []
+
+    def record(label: str) -> None:
+        ran.append(label)
+
+    blocker = asyncio.ensure_future(inference.run_inference(gate.wait, 5))
+    while inference.get_executor().queued():  # until the worker has taken the blocker
+        await asyncio.sleep(0.005)
+    queued = queue_jobs(record)
+    while inference.get_executor().queued() < len(queued):
+        await asyncio.sleep(0.005)
+    gate.set()
+    await asyncio.gather(blocker, *queued)
+    return ran
+
+
+async def test_verdict_work_overtakes_queued_speech(one_worker):
+    def queue_jobs(record):
+        return [
+            asyncio.ensure_future(inference.run_deferred(record, "reply speech of candidate 1")),
+            asyncio.ensure_future(inference.run_inference(record, "verdict of candidate 2")),
+            asyncio.ensure_future(inference.run_deferred(record, "reply speech of candidate 2")),
+            asyncio.ensure_future(inference.run_inference(record, "verdict of candidate 3")),
+        ]
+
+    ran = await _order_of_queued_jobs(queue_jobs)
+
+    assert ran == ["verdict of candidate 2", "verdict of candidate 3",
+                   "reply speech of candidate 1", "reply speech of candidate 2"]
+
+
+def spoken_reply(record, label):
+    record(label)
+
+
+async def test_functions_named_in_settings_are_deferred(one_worker):
+    one_worker.INFERENCE_DEFERRED = [f"{__name__}.spoken_reply"]
+
+    def queue_jobs(record):
+        return [
+            asyncio.ensure_future(inference.run_inference(spoken_reply, record, "reply")),
+            asyncio.ensure_future(inference.run_inference(record, "verdict")),
+        ]
+
+    assert await _order_of_queued_jobs(queue_jobs) == ["verdict", "reply"]
+
+
+async def test_a_cancelled_caller_frees_its_place_in_the_queue(one_worker):
+    gate = threading.Event()
+    ran: list[str] = []
+    blocker = asyncio.ensure_future(inference.run_inference(gate.wait, 5))
+    while inference.get_executor().queued():
+        await asyncio.sleep(0.005)
+    abandoned = asyncio.ensure_future(inference.run_inference(ran.append, "abandoned"))
+    await asyncio.sleep(0.01)
+    abandoned.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await abandoned
+    await asyncio.sleep(0.01)  # the cancellation reaches the pool's future in a loop callback
+    gate.set()
+    await blocker
+    await inference.run_inference(ran.append, "next")
+
+    assert ran == ["next"]
