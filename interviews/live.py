@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import re
 import tempfile
 import time
 import uuid
@@ -41,6 +40,7 @@ from interviews.inference import run_inference
 from interviews.models import InterviewSession
 from interviews.services import sessions
 from interviews.services.registry import InputError, ServiceError
+from interviews.text import rich_text
 
 logger = logging.getLogger(__name__)
 
@@ -141,16 +141,6 @@ def _report_url(session_id: int, state_url: str = "") -> str:
 
 def _esc(text: str) -> str:
     return html.escape(text or "")
-
-
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
-
-
-def rich_text(text: str) -> str:
-    """`text` as safe HTML, with `backtick` spans (as the bank writes code: `==`, `__eq__`) as <code>.
-
-    Escaped first, so the only markup in the result is the <code> added here."""
-    return _INLINE_CODE.sub(r"<code>\1</code>", _esc(text))
 
 
 def spoken_text(text: str) -> str:

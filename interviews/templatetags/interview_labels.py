@@ -2,6 +2,7 @@
 from django import template
 
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
+from interviews.text import rich_text
 
 register = template.Library()
 
@@ -19,3 +20,9 @@ def position_label(slug: str) -> str:
 @register.filter
 def difficulty_label(slug: str) -> str:
     return DIFFICULTY_LABELS.get(slug, slug)
+
+
+@register.filter
+def inline_code(text: str) -> str:
+    """Bank text with `backtick` spans shown as <code> (escaped otherwise)."""
+    return rich_text(text)

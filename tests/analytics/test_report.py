@@ -165,3 +165,15 @@ def test_the_real_build_report_fills_a_missing_report_on_first_view(client, cand
     assert (report.questions_asked, report.correct_count, report.revealed_count) == (3, 2, 1)
     assert 'data-testid="accuracy">67%' in html
     assert "The full report is not ready yet" not in html
+
+
+def test_report_shows_inline_code_from_the_bank_as_code_and_escapes_answers(client, candidate):
+    session = InterviewSessionFactory(owner=candidate, status=InterviewSession.Status.FINISHED)
+    TurnFactory(session=session, question__text="When do `==` and `is` differ?",
+                transcript="<b>is</b> compares identity")
+    client.force_login(candidate)
+
+    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
+
+    assert "When do <code>==</code> and <code>is</code> differ?" in html
+    assert "&lt;b&gt;is&lt;/b&gt; compares identity" in html

@@ -1,5 +1,6 @@
 """How the live page renders the interview's text: inline code from the bank, safely, and what is spoken."""
 from interviews import live
+from interviews.text import rich_text
 from interviews.services.sessions import LiveState
 
 
@@ -10,19 +11,19 @@ def state(**fields) -> LiveState:
 
 
 def test_backtick_spans_become_code_elements():
-    assert live.rich_text("Compare `==` with `is` and `__eq__`.") == (
+    assert rich_text("Compare `==` with `is` and `__eq__`.") == (
         "Compare <code>==</code> with <code>is</code> and <code>__eq__</code>."
     )
 
 
 def test_markup_inside_and_outside_code_is_escaped_first():
-    shown = live.rich_text("<b>bold</b> and `<script>alert(1)</script>`")
+    shown = rich_text("<b>bold</b> and `<script>alert(1)</script>`")
     assert "<b>" not in shown and "<script>" not in shown
     assert shown == "&lt;b&gt;bold&lt;/b&gt; and <code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"
 
 
 def test_a_lone_backtick_is_left_as_written():
-    assert live.rich_text("a ` b") == "a ` b"
+    assert rich_text("a ` b") == "a ` b"
 
 
 def test_question_revealed_answer_and_history_show_inline_code():
