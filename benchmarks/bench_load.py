@@ -10,7 +10,8 @@ One unmeasured candidate answers first, so the models are loaded as on a server 
 
 Options (env): LOAD_CANDIDATES (20), LOAD_TURNS (3), LOAD_THINK_MIN / LOAD_THINK_MAX seconds (8 / 15),
 LOAD_TURN_TIMEOUT seconds (120), LOAD_SEED (7), DATABASE_URL (default: a fresh SQLite file),
-INFERENCE_WORKERS (passed to the server). Loopback only.
+INFERENCE_WORKERS (passed to the server, as are the other settings' env vars: STT_BEAM_SIZE, STT_CPU_THREADS,
+TTS_THREADS, TTS_CACHE_SENTENCES, INFERENCE_BLAS_THREADS). Loopback only.
 """
 from __future__ import annotations
 
@@ -83,6 +84,7 @@ def _server_env(workdir: Path) -> dict[str, str]:
         "INTERVIEW_MAX_QUESTIONS": str(max(8, _env_int("LOAD_TURNS", 3) + 1)),
     }
     env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'load.sqlite3'}")
+    env.setdefault("INFERENCE_LOG_LEVEL", "INFO")  # one line per pool job: how long it queued and ran
     return env
 
 
@@ -374,12 +376,59 @@ def _server_timings(database_url: str) -> dict[str, list[float]]:
 
     with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
         rows = connection.execute(
-            "SELECT stt_ms, eval_ms FROM interviews_turn WHERE input_mode = 'spoken'"
+            "SELECT stt_ms, eval_ms, tts_ms FROM interviews_turn WHERE input_mode = 'spoken'"
         ).fetchall()
     return {
         "server: speech to text (Turn.stt_ms)": [r[0] / 1000 for r in rows if r[0] is not None],
         "server: grading (Turn.eval_ms)": [r[1] / 1000 for r in rows if r[1] is not None],
+        "server: reply speech (Turn.tts_ms)": [r[2] / 1000 for r in rows if r[2] is not None],
     }
+
+
+class LoadSampler:
+    """The 1-minute load average every few seconds while the candidates run (the client shares the cores)."""
+
+    def __init__(self, every_s: float = 5.0):
+        import threading
+
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(every_s,), daemon=True)
+
+    def _sample(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+_POOL_LINE = re.compile(r"inference job (\S+) priority=\d+ waited=([\d.]+)s ran=([\d.]+)s")
+
+
+def _pool_timings(server_log: str) -> dict[str, list[float]]:
+    """Queue wait and run time in the inference pool, from the server's log (INFERENCE_LOG_LEVEL=INFO)."""
+    found: dict[str, list[float]] = {}
+    for name, waited, ran in _POOL_LINE.findall(server_log):
+        job = {"submit_answer": "verdict work (submit_answer)", "_voice_file": "reply speech (_voice_file)"}.get(name)
+        if job:
+            found.setdefault(f"pool: queue wait, {job}", []).append(float(waited))
+            found.setdefault(f"pool: run time, {job}", []).append(float(ran))
+    return dict(sorted(found.items()))
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux /proc), all threads included."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -415,20 +464,25 @@ def run() -> list[dict]:
         answer_seconds = _wav_seconds(wav)
         env = _server_env(workdir)
         cookies = _prepare_database(env, usernames)
+        load_before = os.getloadavg()[0]
         process, base_url = _start_server(env, workdir)
         started = time.perf_counter()
+        server_cpu_started, client_cpu_started = _cpu_seconds(process.pid), time.process_time()
         try:
-            results = asyncio.run(_run_candidates(base_url, cookies, wav, turns=turns, think=think,
-                                                  turn_timeout=turn_timeout, seed=seed,
-                                                  speaking_seconds=answer_seconds))
+            with LoadSampler() as load:
+                results = asyncio.run(_run_candidates(base_url, cookies, wav, turns=turns, think=think,
+                                                      turn_timeout=turn_timeout, seed=seed,
+                                                      speaking_seconds=answer_seconds))
         finally:
             elapsed = time.perf_counter() - started
+            server_cpu = (_cpu_seconds(process.pid) or 0.0) - (server_cpu_started or 0.0)
+            client_cpu = time.process_time() - client_cpu_started
             _stop_server(process)
             server_log = (workdir / "daphne.log").read_text(errors="replace")
             server_errors = sum(1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line)
             SERVER_LOG_COPY.parent.mkdir(parents=True, exist_ok=True)
             SERVER_LOG_COPY.write_text(server_log)
-            server_timings = _server_timings(env["DATABASE_URL"])
+            server_timings = {**_server_timings(env["DATABASE_URL"]), **_pool_timings(server_log)}
 
     errors = [error for result in results for error in result.errors]
     for error in dict.fromkeys(errors):
@@ -446,6 +500,10 @@ def run() -> list[dict]:
         "verdicts": ", ".join(f"{v}={verdicts.count(v)}" for v in sorted(set(verdicts))),
         "wall_s": round(elapsed, 1),
         "inference_workers": os.environ.get("INFERENCE_WORKERS", "default"),
+        "cpu_s": f"server {server_cpu:.0f}, client {client_cpu:.0f} in {elapsed:.0f} s wall "
+        f"(server {server_cpu / max(1, len(verdicts) + 1):.2f} s per turn, incl. warm-up and page loads)",
+        "load_avg": f"{load_before:.1f} before; {statistics.fmean(load.samples or [0]):.1f} mean, "
+        f"{max(load.samples or [0]):.1f} max during ({os.cpu_count()} cores)",
     }
     turn_latencies = [v for result in results for v in result.turn_latencies]
     rows = [

@@ -70,6 +70,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several daphne workers and the inference pool write at once: wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction starts: upgrading a read lock mid-transaction fails at once
+    # ("database is locked", no wait) when another writer is waiting; seen at 20 candidates (bench_load).
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -177,12 +180,21 @@ AI_SERVICES = {
             "timeout": env.float("STT_TIMEOUT", default=20.0),
             "max_seconds": env.float("STT_MAX_SECONDS", default=180.0),
             "language": env("STT_LANGUAGE", default="en-US"),
+            # Embedded Whisper: beam search width (1 = greedy) and threads per transcription; as many
+            # transcriptions run side by side as INFERENCE_WORKERS. See benchmarks/README.md (STT, load).
+            "beam_size": env.int("STT_BEAM_SIZE", default=5),
+            "cpu_threads": env.int("STT_CPU_THREADS", default=1),
         },
         "FALLBACK": "interviews.services.stt.FasterWhisperSTT",
     },
     "tts": {
         "BACKEND": env("TTS_BACKEND", default="interviews.services.tts.PiperTTS"),
-        "OPTIONS": {"timeout": env.float("TTS_TIMEOUT", default=15.0)},
+        # Piper: onnxruntime threads per synthesis (0 = one per core); synthesised sentences are cached.
+        "OPTIONS": {
+            "timeout": env.float("TTS_TIMEOUT", default=15.0),
+            "threads": env.int("TTS_THREADS", default=1),
+            "cache_sentences": env.int("TTS_CACHE_SENTENCES", default=256),  # ~130 KB of PCM a sentence
+        },
         "FALLBACK": "interviews.services.tts.PiperTTS",
     },
     "vision": {
@@ -197,8 +209,11 @@ AI_SERVICES = {
         "FALLBACK": "interviews.services.vision.FERVision",
     },
 }
-# Threads for speech, grading and vision, so the event loop never blocks on inference.
+# Threads for speech, grading and vision, so the event loop never blocks on inference: one per core,
+# each model call single-threaded (STT cpu_threads, TTS threads above).
 INFERENCE_WORKERS = env.int("INFERENCE_WORKERS", default=2)
+# numpy's OpenBLAS threads (the grader's MiniLM): 1, as the pool already runs one job per core; 0 = OpenBLAS default.
+INFERENCE_BLAS_THREADS = env.int("INFERENCE_BLAS_THREADS", default=1)
 
 # --- Interview engine ---
 INTERVIEW_GENERAL_QUESTIONS = env.int("INTERVIEW_GENERAL_QUESTIONS", default=2)
@@ -209,4 +224,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # One line per inference job (queue wait, run time): INFERENCE_LOG_LEVEL=INFO, as bench_load sets it.
+    "loggers": {"interviews.inference": {"level": env("INFERENCE_LOG_LEVEL", default="WARNING")}},
 }

@@ -36,7 +36,7 @@ from django.urls import NoReverseMatch, reverse
 
 from interviews import live_events
 from interviews.gradio_mount import user_for_cookies
-from interviews.inference import run_inference
+from interviews.inference import run_deferred, run_inference
 from interviews.models import InterviewSession
 from interviews.services import sessions
 from interviews.services.registry import InputError, ServiceError
@@ -141,11 +141,6 @@ def _report_url(session_id: int, state_url: str = "") -> str:
 
 def _esc(text: str) -> str:
     return html.escape(text or "")
-
-
-def spoken_text(text: str) -> str:
-    """`text` without the backticks of inline code, which a voice would otherwise read aloud."""
-    return (text or "").replace("`", "")
 
 
 def _question_html(state) -> str:
@@ -450,7 +445,7 @@ def build_blocks() -> gr.Blocks:
                 **render(state),
             }
             if spoken:
-                yield {voice: await run_inference(_voice_file, spoken)}
+                yield {voice: await run_deferred(_voice_file, spoken)}
 
         async def on_submit(text, audio_path, draft_id, request: gr.Request):
             text = (text or "").strip()
@@ -508,7 +503,7 @@ def build_blocks() -> gr.Blocks:
             await live_events.apublish_progress(pk, PREPARING_STATUS)
             yield render(state, status_message=PREPARING_STATUS, clear_answer=True, busy_label=PREPARING_LABEL)
             # The interviewer's words already carry the next question (or the hint, or the goodbye).
-            voice_path = await run_inference(_voice_file, _words_to_say(state), session)
+            voice_path = await run_deferred(_voice_file, _words_to_say(state), session)
             await live_events.apublish_progress(pk, "")
             yield render(state, voice_path=voice_path)
 
@@ -538,8 +533,8 @@ def build_blocks() -> gr.Blocks:
             await live_events.apublish_state(pk, state)
             await live_events.apublish_progress(pk, "")
             yield render(state)
-            goodbye = spoken_text(state.interviewer_message) or "Thank you, the interview is over."
-            yield {voice: await run_inference(_voice_file, goodbye)}
+            goodbye = state.interviewer_message or "Thank you, the interview is over."
+            yield {voice: await run_deferred(_voice_file, goodbye)}
 
         async def on_webcam(video_path, consent, request: gr.Request):
             if not video_path or not consent:
@@ -595,7 +590,7 @@ def build_blocks() -> gr.Blocks:
 
 
 def _words_to_say(state) -> str:
-    return spoken_text(state.interviewer_message or state.question_text)
+    return state.interviewer_message or state.question_text
 
 
 def _meta_html_placeholder() -> str:

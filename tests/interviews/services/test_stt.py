@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from interviews.services import stt
+from interviews.services import registry, stt
 from interviews.services.stt import FasterWhisperSTT, GoogleSTT, TranscriptionError, UnusableAudio
 from interviews.services.tts import PiperTTS
 
@@ -83,6 +83,22 @@ def test_one_whisper_model_serves_concurrent_answers(whisper, eval_clip):
 
     assert "dashwood" in transcripts[0].text.lower()
     assert transcripts[1].text and len(transcripts[1].text) < len(transcripts[0].text)
+
+
+def test_embedded_whisper_runs_one_thread_per_transcription_and_one_transcription_per_pool_worker(settings):
+    settings.INFERENCE_WORKERS = 2
+    settings.AI_SERVICES = {**settings.AI_SERVICES, "stt": {
+        "BACKEND": WHISPER, "FALLBACK": WHISPER, "OPTIONS": {"beam_size": 1, "cpu_threads": 1, "timeout": 5},
+    }}
+    registry.reset_backends()
+    try:
+        backend = registry.get_backend("stt")
+        model = backend.load().model  # the CTranslate2 Whisper behind faster-whisper
+    finally:
+        registry.reset_backends()
+
+    assert (backend.beam_size, backend.cpu_threads) == (1, 1)
+    assert model.num_workers == 2  # with 1, the pool's two threads would queue on the model
 
 
 # --------------------------------------------------------------------------- unusable recordings

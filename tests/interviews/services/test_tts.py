@@ -60,6 +60,47 @@ def test_synthesize_uses_the_configured_embedded_voice(piper, ai_services):
     assert wav_seconds(result.value.audio) > 1.0
 
 
+def pcm_of(audio: bytes) -> bytes:
+    with wave.open(io.BytesIO(audio)) as wav:
+        return wav.readframes(wav.getnframes())
+
+
+@pytest.mark.slow
+def test_a_reply_reuses_the_sentences_already_spoken_to_other_candidates(piper):
+    tts._sentences.clear()
+    question = "What is the difference between a list and a tuple in Python?"
+
+    piper.synthesize(f"Correct, well done. Question 2: {question}")  # to one candidate
+    misses_after_first = tts._sentences.misses
+    reply = piper.synthesize(f"Not quite. Think about mutability. Question 5: {question}")  # to another
+
+    assert tts._sentences.hits >= 1, "the bank question was synthesised again"
+    assert tts._sentences.misses - misses_after_first == 3  # the two feedback sentences and "Question 5:"
+    assert pcm_of(reply.audio).endswith(pcm_of(piper.synthesize(question).audio))
+
+
+@pytest.mark.slow
+def test_a_line_of_cached_sentences_sounds_as_long_as_piper_speaking_it_whole(piper):
+    tts._sentences.clear()
+    line = "Good answer. Next question: how would you find a memory leak in a long-running service?"
+    whole = io.BytesIO()
+    with wave.open(whole, "wb") as wav:
+        piper.load().synthesize_wav(line, wav)
+
+    ours = piper.synthesize(line).audio
+
+    assert wav_seconds(ours) == pytest.approx(wav_seconds(whole.getvalue()), rel=0.1)
+    with wave.open(io.BytesIO(ours)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, piper.load().config.sample_rate)
+
+
+@pytest.mark.slow
+def test_piper_runs_each_synthesis_on_the_configured_thread_count(piper):
+    options = PiperTTS(threads=1).load().session.get_session_options()
+
+    assert options.intra_op_num_threads == 1
+
+
 def test_empty_text_is_refused_as_nothing_to_say():
     with pytest.raises(NothingToSay):
         tts.synthesize("   \n ")
