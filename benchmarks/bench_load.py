@@ -9,7 +9,8 @@ verdict the candidate sees); "reply" is submit -> the Gradio event completing (s
 One unmeasured candidate answers first, so the models are loaded as on a server that has been up a while.
 
 Options (env): LOAD_CANDIDATES (20), LOAD_TURNS (3), LOAD_THINK_MIN / LOAD_THINK_MAX seconds (8 / 15),
-LOAD_TURN_TIMEOUT seconds (120), LOAD_SEED (7), DATABASE_URL (default: a fresh SQLite file),
+LOAD_TURN_TIMEOUT seconds (120), LOAD_SEED (7), LOAD_RAMP_SECONDS (0: every candidate starts at once, the
+worst case; 30: arrivals spread evenly over 30 s, as a class trickling in), DATABASE_URL (default: a fresh SQLite file),
 INFERENCE_WORKERS (passed to the server, as are the other settings' env vars: STT_BEAM_SIZE, STT_CPU_THREADS,
 TTS_THREADS, TTS_CACHE_SENTENCES, INFERENCE_BLAS_THREADS). Loopback only.
 """
@@ -243,9 +244,11 @@ class GradioPage:
 async def _candidate(
     number: int, base_url: str, username: str, cookies: dict[str, str], wav: Path, events: LiveEvents, *,
     turns: int, think: tuple[float, float], turn_timeout: float, rng: random.Random, speaking_seconds: float = 0.0,
+    start_delay: float = 0.0,
 ) -> CandidateResult:
     import websockets
 
+    await asyncio.sleep(start_delay)
     result = CandidateResult(candidate=number)
     limits = httpx.Limits(max_connections=8)
     async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=turn_timeout, limits=limits,
@@ -350,7 +353,7 @@ async def _live_events(base_url: str, cookies: dict[str, str]) -> LiveEvents:
 
 async def _run_candidates(base_url: str, cookies: dict[str, dict[str, str]], wav: Path, *, turns: int,
                           think: tuple[float, float], turn_timeout: float, seed: int,
-                          speaking_seconds: float) -> list[CandidateResult]:
+                          speaking_seconds: float, ramp_seconds: float = 0.0) -> list[CandidateResult]:
     """The first candidate warms the server up (models load on first use, as after any deploy); the rest are measured."""
     usernames = list(cookies)
     events = await _live_events(base_url, cookies[usernames[0]])
@@ -364,7 +367,8 @@ async def _run_candidates(base_url: str, cookies: dict[str, dict[str, str]], wav
     for number, username in enumerate(usernames):
         rng = random.Random(master.random())
         tasks.append(_candidate(number, base_url, username, cookies[username], wav, events, turns=turns, think=think,
-                                turn_timeout=turn_timeout, rng=rng, speaking_seconds=speaking_seconds))
+                                turn_timeout=turn_timeout, rng=rng, speaking_seconds=speaking_seconds,
+                                start_delay=ramp_seconds * number / max(1, len(usernames))))
     return await asyncio.gather(*tasks)
 
 
@@ -455,6 +459,7 @@ def run() -> list[dict]:
     think = (_env_float("LOAD_THINK_MIN", 8.0), _env_float("LOAD_THINK_MAX", 15.0))
     turn_timeout = _env_float("LOAD_TURN_TIMEOUT", 120.0)
     seed = _env_int("LOAD_SEED", 7)
+    ramp_seconds = _env_float("LOAD_RAMP_SECONDS", 0.0)
     run_id = uuid.uuid4().hex[:6]
     usernames = [f"load-{run_id}-{number:03d}" for number in range(candidates + 1)]  # + the warm-up
 
@@ -472,7 +477,8 @@ def run() -> list[dict]:
             with LoadSampler() as load:
                 results = asyncio.run(_run_candidates(base_url, cookies, wav, turns=turns, think=think,
                                                       turn_timeout=turn_timeout, seed=seed,
-                                                      speaking_seconds=answer_seconds))
+                                                      speaking_seconds=answer_seconds,
+                                                      ramp_seconds=ramp_seconds))
         finally:
             elapsed = time.perf_counter() - started
             server_cpu = (_cpu_seconds(process.pid) or 0.0) - (server_cpu_started or 0.0)
@@ -493,6 +499,7 @@ def run() -> list[dict]:
         "turns_each": turns,
         "answer_audio_s": round(answer_seconds, 1),
         "think_s": f"{think[0]:g}-{think[1]:g} (+{answer_seconds:.0f} speaking)",
+        "arrivals": f"spread over {ramp_seconds:g} s" if ramp_seconds else "all at once",
         "sessions_sustained": sum(result.sustained for result in results),
         "turns_ok": len(verdicts),
         "errors": len(errors),
