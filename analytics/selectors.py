@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Cohort, CohortMembership
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 from interviews.models import ExpressionSample, InterviewSession, Report, Turn
+from interviews.services.reporting import build_report
 
 logger = logging.getLogger(__name__)
 
@@ -154,13 +155,7 @@ def _ensure_report(session: InterviewSession) -> Report | None:
     if session.status != InterviewSession.Status.FINISHED:
         return None
     try:
-        from interviews.services.reporting import build_report
-    except ImportError:
-        return None
-    try:
         return build_report(session=session)
-    except NotImplementedError:
-        return None
     except Exception:
         # The page still shows the transcripts and verdicts it can compute itself.
         logger.exception("Building the report of session %s failed", session.pk)

@@ -1,5 +1,3 @@
-import sys
-import types
 
 import pytest
 from django.urls import reverse
@@ -39,22 +37,6 @@ def test_report_page_shows_accuracy_verdicts_questions_and_transcripts(client, c
     assert "<details><summary>Model answer</summary><p>It hashes the key.</p></details>" in html
     assert 'id="expression-timeline"' in html and "chart.umd.min.js" in html
     assert "@media print" in html
-
-
-def test_report_without_a_report_row_is_computed_from_the_turns(client, candidate, monkeypatch):
-    def build_report(*, session):
-        raise NotImplementedError
-
-    monkeypatch.setitem(sys.modules, "interviews.services.reporting",
-                        types.SimpleNamespace(build_report=build_report))
-    session = finished_interview(owner=candidate, with_report=False)
-    client.force_login(candidate)
-
-    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
-
-    # Q1 and Q2 end correct, Q3 ends incorrect: 2 of 3.
-    assert 'data-testid="accuracy">67%' in html
-    assert "Explain the GIL." in html
 
 
 def test_report_of_an_interview_in_progress_shows_the_answers_so_far(client, candidate):
@@ -133,26 +115,6 @@ def test_anonymous_visitors_are_sent_to_log_in(client, candidate):
     response = client.get(reverse("analytics:report", args=[session.pk]))
 
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-
-
-def test_finished_session_without_report_uses_build_report_when_it_exists(client, candidate, monkeypatch):
-    session = finished_interview(owner=candidate, with_report=False)
-    calls = []
-
-    def build_report(*, session: InterviewSession) -> Report:
-        calls.append(session.pk)
-        return Report.objects.create(session=session, accuracy=1.0, questions_asked=3, correct_count=3,
-                                     strengths=["Built lazily"])
-
-    module = types.ModuleType("interviews.services.reporting")
-    module.build_report = build_report
-    monkeypatch.setitem(sys.modules, "interviews.services.reporting", module)
-    client.force_login(candidate)
-
-    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
-
-    assert calls == [session.pk]
-    assert "Built lazily" in html and 'data-testid="accuracy">100%' in html
 
 
 def test_the_real_build_report_fills_a_missing_report_on_first_view(client, candidate):
