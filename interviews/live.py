@@ -32,7 +32,7 @@ import gradio as gr
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from interviews import live_events
 from interviews.gradio_mount import user_for_cookies
@@ -128,12 +128,7 @@ def _prune_voice_files() -> None:
 
 
 def _report_url(session_id: int, state_url: str = "") -> str:
-    if state_url:
-        return state_url
-    try:
-        return reverse("analytics:report", args=[session_id])
-    except NoReverseMatch:  # the report pages may not be installed yet
-        return reverse("interviews:detail", args=[session_id])
+    return state_url or reverse("analytics:report", args=[session_id])
 
 
 # --- Rendering a LiveState ----------------------------------------------------------------------

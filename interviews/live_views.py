@@ -1,18 +1,10 @@
 """The live interview page: a Django page around the Gradio app, with a websocket status bar."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
 
 from interviews.catalog import POSITION_LABELS
 from interviews.gradio_mount import gradio_url
 from interviews.models import InterviewSession
-
-
-def _report_url(session: InterviewSession) -> str:
-    try:
-        return reverse("analytics:report", args=[session.pk])
-    except NoReverseMatch:  # reports live in another app; the page must not break without it
-        return session.get_absolute_url()
 
 
 @login_required
@@ -27,6 +19,6 @@ def live(request, pk: int):
             "position_label": POSITION_LABELS.get(session.position, session.position),
             "gradio_src": gradio_url(session.pk),
             "websocket_path": f"/ws/interviews/{session.pk}/",
-            "report_url": _report_url(session),
+            "report_url": session.get_report_url(),
         },
     )

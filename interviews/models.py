@@ -64,6 +64,9 @@ class InterviewSession(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("interviews:detail", args=[self.pk])
 
+    def get_report_url(self) -> str:
+        return reverse("analytics:report", args=[self.pk])
+
     @property
     def topic_label(self) -> str:
         return topic_label(self.topic)

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 
 from interviews.access import can_review
 from interviews.forms import StartInterviewForm
@@ -38,21 +37,12 @@ def start(request):
     return render(request, "interviews/start.html", {"form": form})
 
 
-def _url_if_routed(name: str, pk: int) -> str | None:
-    # The live page and the report live in other modules; until they are routed, show our own page.
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
-
-
 @login_required
 def detail(request, pk: int):
     session = get_object_or_404(InterviewSession, pk=pk, owner=request.user)
-    target = _url_if_routed("interviews:live" if session.is_active else "analytics:report", session.pk)
-    if target:
-        return redirect(target)
-    return render(request, "interviews/detail.html", {"session": session})
+    if session.is_active:
+        return redirect("interviews:live", pk=session.pk)
+    return redirect(session.get_report_url())
 
 
 @login_required

@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from interviews import engine
@@ -98,13 +97,6 @@ class _TimedGrader:
             return self.grader.grade(question, answer)
         finally:
             self.elapsed_ms = round((time.perf_counter() - started) * 1000)
-
-
-def _report_url(session: InterviewSession) -> str:
-    try:
-        return reverse("analytics:report", args=[session.pk])
-    except NoReverseMatch:
-        return session.get_absolute_url()
 
 
 def _cohort_for(user, topic: str):
@@ -444,7 +436,7 @@ def _snapshot(
         last_verdict=last_verdict,
         notices=list(dict.fromkeys(notices or [])),
         expression=expression or "",
-        report_url=_report_url(session) if finished else "",
+        report_url=session.get_report_url() if finished else "",
         history=[
             {
                 "question_number": turn.question_number,

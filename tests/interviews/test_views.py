@@ -122,26 +122,11 @@ def test_a_finished_interview_goes_to_its_report(client, candidate):
     assert response["Location"] == reverse("analytics:report", args=[session.pk])
 
 
-@pytest.mark.urls("tests.interviews.urls_without_live_or_report")
-@pytest.mark.parametrize("status", [InterviewSession.Status.IN_PROGRESS, InterviewSession.Status.FINISHED])
-def test_without_live_page_or_report_the_interview_is_shown_in_place(client, candidate, status):
-    session = InterviewSessionFactory(owner=candidate, status=status, topic="dsa")
-    response = client.get(reverse("interviews:detail", args=[session.pk]))
-    assert response.status_code == 200
-    assert "Data Structures and Algorithms interview" in response.content.decode()
-
-
-def test_nav_links_to_progress_and_cohorts_once_they_exist(client, candidate):
+def test_nav_links_to_progress_and_cohorts(client, candidate):
     page = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("analytics:dashboard")}"' in page
     assert f'href="{reverse("analytics:cohorts")}"' in page
     assert candidate.name_to_show in page
-
-
-@pytest.mark.urls("tests.interviews.urls_without_live_or_report")
-def test_nav_works_before_the_analytics_pages_exist(client, candidate):
-    page = client.get(reverse("home")).content.decode()
-    assert "My interviews" in page and "Progress" not in page
 
 
 def test_home_page_explains_the_product_to_visitors(client):
