@@ -23,7 +23,12 @@ from interviews import engine
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import EngineConfig, InterviewState, Outcome
 from interviews.models import ExpressionSample, InterviewSession, Turn
+from interviews.services import stt, tts, vision
+from interviews.services.grading import get_grader
+from interviews.services.questions import question_source_for
 from interviews.services.registry import InputError, ServiceError
+from interviews.services.reporting import build_report
+from interviews.services.speaking import analyse_speech
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +84,6 @@ def _state_of(session: InterviewSession) -> InterviewState:
 
 
 def _source_for(session: InterviewSession):
-    from interviews.services.questions import question_source_for
 
     return question_source_for(session)
 
@@ -184,8 +188,6 @@ def submit_answer(
     backends: dict[str, str] = {}
     spoken: dict[str, Any] = {}
     if audio_path:
-        from interviews.services import stt
-        from interviews.services.speaking import analyse_speech
 
         started = time.perf_counter()
         heard = stt.transcribe(audio_path)  # UnusableAudio propagates: nothing has changed yet
@@ -211,7 +213,6 @@ def submit_answer(
 
     loaded = dict(session.engine_state or {})
     source = _source_for(session)
-    from interviews.services.grading import get_grader
 
     grader = _TimedGrader(get_grader())
     try:
@@ -249,7 +250,6 @@ def submit_answer(
         return _snapshot(session)
 
     if new_state.finished:
-        from interviews.services.reporting import build_report
 
         build_report(session=locked)
     return _snapshot(locked, notices=notices, transcript=text, outcome=outcome)
@@ -257,7 +257,6 @@ def submit_answer(
 
 def finish_interview(*, session: InterviewSession, abandoned: bool = False) -> LiveState:
     """End the interview now and build its report (idempotent: a finished interview just reports)."""
-    from interviews.services.reporting import build_report
 
     with transaction.atomic():
         locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
@@ -282,7 +281,6 @@ def record_expressions(
     clip is taken to have just ended. Samples are attached to the latest turn. A clip without a usable
     face or picture changes nothing and comes back as a notice.
     """
-    from interviews.services import vision
 
     session.refresh_from_db()
     if not session.consent_video:
@@ -314,7 +312,6 @@ def record_expressions(
         locked.fallback_count += int(seen.fell_back)
         locked.save(update_fields=["providers", "fallback_count"])
     if not locked.is_active:
-        from interviews.services.reporting import build_report
 
         build_report(session=locked)  # a last clip arriving after "finish" still counts
     return _snapshot(locked, notices=list(seen.notices))
@@ -326,7 +323,6 @@ def speak(*, text: str, session: InterviewSession | None = None) -> tuple[bytes,
     With `session`, the speech is the interviewer's reply to the latest answer: its latency and
     backend are recorded on that turn (the answer was saved before the reply was spoken).
     """
-    from interviews.services import tts
 
     started = time.perf_counter()
     result = tts.synthesize(text)

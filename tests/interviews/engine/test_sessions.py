@@ -257,7 +257,7 @@ def test_an_answer_overtaken_by_another_is_not_recorded(monkeypatch):
                                        submission_id="other-tab")
             return real_grader.grade(question, answer)
 
-    monkeypatch.setattr(grading, "get_grader", OvertakenGrader)
+    monkeypatch.setattr(sessions, "get_grader", OvertakenGrader)
     state = sessions.submit_answer(session=session, text=DONT_KNOW, submission_id="this-tab")
     assert state.notices == [sessions.STALE_ANSWER_NOTICE]
     assert list(session.turns.values_list("submission_id", flat=True)) == ["other-tab"]
