@@ -5,13 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from interviews.catalog import topic_label
-
-
-class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
+from interviews.catalog import DIFFICULTIES, topic_label
 
 
 class InterviewSession(models.Model):
@@ -35,7 +29,7 @@ class InterviewSession(models.Model):
     candidate_name = models.CharField(max_length=80)
     topic = models.CharField(max_length=80)
     position = models.CharField(max_length=40)
-    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    difficulty = models.CharField(max_length=10, choices=DIFFICULTIES, default="medium")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.GENERAL)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -92,7 +86,7 @@ class Question(models.Model):
     topic = models.CharField(max_length=80, blank=True)
     # Positions this question suits best; empty means any position.
     positions = models.JSONField(default=list, blank=True)
-    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.MEDIUM)
+    difficulty = models.CharField(max_length=10, choices=DIFFICULTIES, default="medium")
     reference_answer = models.TextField()
     key_points = models.JSONField(default=list, blank=True)
     hint = models.TextField(blank=True)
