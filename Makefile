@@ -13,10 +13,13 @@ PYTEST_ARGS ?=
 DEBUG ?= 1
 export DEBUG
 
+# Settings read this file (django-environ); `make run` keeps this checkout's own random SECRET_KEY in it.
+ENV_FILE ?= .env
+
 INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.installed-dev
 
-.PHONY: run test lint check migrate demo-users collectstatic bench clean help
+.PHONY: run test lint check migrate demo-users collectstatic secret-key bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -48,7 +51,11 @@ demo-users: migrate
 collectstatic: $(INSTALLED)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
-run: migrate demo-users collectstatic
+secret-key:
+	@# Sessions must not be signed with a key anyone can read in the source: one random key per checkout.
+	@$(PYTHON) scripts/ensure_secret_key.py $(ENV_FILE)
+
+run: secret-key migrate demo-users collectstatic
 	$(BIN)/python manage.py load_question_bank
 	@echo "InterBot on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) interbot_site.asgi:application

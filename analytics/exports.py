@@ -2,7 +2,7 @@
 
 CSV columns (also listed in analytics/README.md):
 
-sessions.csv, one row per interview session of the cohort's current members:
+sessions.csv, one row per interview session the cohort's current members started after joining:
     session_id, user, email, candidate_name, topic, position, difficulty, status, started_at,
     ended_at, questions_asked, correct, partial, incorrect, accuracy, dominant_expression,
     avg_wpm, filler_rate, fallback_count

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Cohort, CohortMembership
+from interviews.access import shared_through, shared_with_instructor
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 from interviews.models import ExpressionSample, InterviewSession, Report, Turn
 from interviews.services.reporting import build_report
@@ -39,12 +40,11 @@ DIFFICULTY_ORDER = ["easy", "medium", "hard"]
 # --- who may see what -------------------------------------------------------------------------
 
 def sessions_visible_to(user) -> QuerySet[InterviewSession]:
-    """Sessions `user` may open: their own, all for staff, and those of their cohorts' members."""
+    """Sessions `user` may open: their own, all for staff, and those their cohorts' members shared."""
     sessions = InterviewSession.objects.all()
     if user.is_staff:
         return sessions
-    taught_members = CohortMembership.objects.filter(cohort__instructor=user).values("user_id")
-    return sessions.filter(Q(owner=user) | Q(owner_id__in=taught_members))
+    return sessions.filter(Q(owner=user) | shared_with_instructor(user))
 
 
 def cohorts_taught_by(user) -> QuerySet[Cohort]:
@@ -58,12 +58,11 @@ def cohorts_joined_by(user) -> QuerySet[Cohort]:
 
 
 def member_sessions(cohort: Cohort) -> QuerySet[InterviewSession]:
-    """Sessions of the cohort's current members, whatever `InterviewSession.cohort` says.
+    """Sessions the cohort's current members started after joining it, whatever `InterviewSession.cohort` says.
 
     A subquery rather than a join keeps one row per session for the aggregates below.
     """
-    members = CohortMembership.objects.filter(cohort=cohort).values("user_id")
-    return InterviewSession.objects.filter(owner_id__in=members)
+    return InterviewSession.objects.filter(shared_through(CohortMembership.objects.filter(cohort=cohort)))
 
 
 def recommended_settings_for(user) -> dict[str, str]:

@@ -8,6 +8,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = Path(os.environ.get("EVAL_DIR", ROOT.parent / "shared" / "eval"))
 
+
+class MissingEvalData(SystemExit):
+    """The public evaluation set is not beside the repository: say where to get it instead of a traceback."""
+
+
+def require_eval(path: Path, benchmark: str) -> Path:
+    """`path` if it exists, else MissingEvalData naming it (benchmarks.run skips that benchmark and goes on)."""
+    if not path.exists():
+        raise MissingEvalData(
+            f"{benchmark}: missing evaluation data {path}. The benchmarks measure on the public labelled set"
+            " kept outside the repository (../shared/eval, or EVAL_DIR): see benchmarks/README.md, 'Data'."
+        )
+    return path
+
+
 # Whisper writes "Mr." where LibriVox transcripts spell "mister"; both sides are folded the same way.
 _SPELLINGS = {"mister": "mr", "missus": "mrs", "doctor": "dr"}
 

@@ -41,7 +41,10 @@ def split_of(question_id: str) -> str:
 
 
 def load_asag():
+    from benchmarks._common import require_eval
     from interviews.domain import QuestionRef
+
+    require_eval(ASAG / "answers.csv", "bench_grading")  # ASAG_DIR overrides ../shared/eval/asag
 
     with open(ASAG / "questions.csv", newline="") as f:
         questions = {

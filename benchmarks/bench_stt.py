@@ -22,13 +22,13 @@ if __package__ in (None, ""):
 
 import numpy as np  # noqa: E402
 
-from benchmarks._common import EVAL, print_table, setup_django, word_errors  # noqa: E402
+from benchmarks._common import EVAL, print_table, require_eval, setup_django, word_errors  # noqa: E402
 
 SPEECH = EVAL / "speech"
 
 
 def _references() -> dict[str, str]:
-    with open(SPEECH / "transcripts.tsv", newline="") as handle:
+    with open(require_eval(SPEECH / "transcripts.tsv", "bench_stt"), newline="") as handle:
         return {row[0]: row[1] for row in csv.reader(handle, delimiter="\t") if row}
 
 

@@ -15,13 +15,15 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import EVAL, print_table, setup_django  # noqa: E402
+from benchmarks._common import EVAL, print_table, require_eval, setup_django  # noqa: E402
 
 FACES = EVAL / "faces"
 
 
 def run() -> list[dict]:
     import cv2
+
+    require_eval(FACES, "bench_vision")
 
     from interviews.services import vision
 

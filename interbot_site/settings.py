@@ -89,6 +89,15 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds who may use which uploaded file and each candidate's in-flight jobs: with several
+# processes it must be shared, so REDIS_URL puts it in Redis too; one process keeps it in memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "interbot"}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -204,7 +213,10 @@ AI_SERVICES = {
             "token": HF_TOKEN,
             "timeout": env.float("VISION_TIMEOUT", default=15.0),
             "frames_per_second": env.float("VISION_FPS", default=2.0),
-            "max_seconds": env.float("VISION_MAX_SECONDS", default=600.0),
+            # A clip costs at most max_frames face analyses whatever its length: a long clip is sampled more
+            # sparsely, evenly across it. max_seconds only caps the decoding: one answer's length, as STT's.
+            "max_frames": env.int("VISION_MAX_FRAMES", default=30),
+            "max_seconds": env.float("VISION_MAX_SECONDS", default=180.0),
         },
         "FALLBACK": "interviews.services.vision.FERVision",
     },
@@ -212,6 +224,12 @@ AI_SERVICES = {
 # Threads for speech, grading and vision, so the event loop never blocks on inference: one per core,
 # each model call single-threaded (STT cpu_threads, TTS threads above).
 INFERENCE_WORKERS = env.int("INFERENCE_WORKERS", default=2)
+# ...plus a lane of its own for bulk work (webcam clips, long recordings), so it never holds up a verdict.
+INFERENCE_BULK_WORKERS = env.int("INFERENCE_BULK_WORKERS", default=1)
+# Spoken answers longer than this (or declaring no length) are transcribed in the bulk lane.
+INFERENCE_BULK_AUDIO_SECONDS = env.float("INFERENCE_BULK_AUDIO_SECONDS", default=60.0)
+# One answer and one webcam clip in flight per candidate; a slot a lost job never frees expires after this.
+INFERENCE_IN_FLIGHT_TTL = env.int("INFERENCE_IN_FLIGHT_TTL", default=600)
 # numpy's OpenBLAS threads (the grader's MiniLM): 1, as the pool already runs one job per core; 0 = OpenBLAS default.
 INFERENCE_BLAS_THREADS = env.int("INFERENCE_BLAS_THREADS", default=1)
 

@@ -1,6 +1,4 @@
 """Top-level URLs: pages, accounts (allauth), interviews, analytics and admin."""
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.templatetags.static import static as static_url
 from django.urls import include, path
@@ -18,5 +16,5 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("favicon.svg"), permanent=True)),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT holds candidates' recorded answers: never served as plain files, in any mode. They are
+# reachable only through interviews.views.turn_audio, which checks who is asking.

@@ -34,11 +34,11 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.urls import reverse
 
-from interviews import live_events
+from interviews import live_events, uploads
 from interviews.gradio_mount import user_for_cookies
-from interviews.inference import run_deferred, run_inference
+from interviews.inference import one_at_a_time, run_deferred, run_inference
 from interviews.models import InterviewSession
-from interviews.services import sessions
+from interviews.services import media, sessions
 from interviews.services.registry import InputError, ServiceError
 from interviews.text import rich_text
 
@@ -55,7 +55,13 @@ PREPARING_LABEL = "Preparing the reply…"
 PREPARING_STATUS = "Preparing the interviewer's reply…"
 # Gradio uploads a recording after Stop and only then fires stop_recording: until that, Submit would send no audio.
 RECORDING_LABEL = "Waiting for your recording…"
-_VOICE_DIR = Path(tempfile.gettempdir()) / "interbot-voice"
+# About ten minutes of speech: a longer typed "answer" is only load on the grader and the database.
+MAX_TYPED_ANSWER_CHARS = 8000
+# One answer and one webcam clip in flight per candidate (inference.one_at_a_time): more is refused, nothing lost.
+STILL_ANSWERING = "Still working on your last answer. This one is kept: submit it again once that one is done."
+STILL_ANALYSING = "Still analysing your last webcam clip, so this one was skipped."
+# Inside Gradio's upload folder, so Gradio serves the file where it is and it can be granted to its session.
+_VOICE_DIR = Path(uploads.upload_folder()) / "interbot-voice"
 _VOICE_MAX_AGE_SECONDS = 15 * 60
 
 
@@ -97,6 +103,18 @@ async def _session_of(request: gr.Request) -> InterviewSession:
     return await _authorise(dict(request.cookies), request.query_params.get("session"))
 
 
+def _is_long_recording(audio_path: str) -> bool:
+    """Longer than INFERENCE_BULK_AUDIO_SECONDS, or declaring no length: transcribed in the bulk lane."""
+    try:
+        seconds = media.container_duration(audio_path)
+    except media.MediaProblem:
+        return False  # unreadable: the transcription refuses it at once
+    return seconds is None or seconds > settings.INFERENCE_BULK_AUDIO_SECONDS
+
+
+_long_recording = sync_to_async(_is_long_recording, thread_sensitive=False)
+
+
 def _voice_file(text: str, session=None) -> str | None:
     """Speak `text` into a temporary file Gradio can serve; None when there is nothing to say or TTS fails.
 
@@ -114,6 +132,14 @@ def _voice_file(text: str, session=None) -> str | None:
     with tempfile.NamedTemporaryFile(dir=_VOICE_DIR, suffix=suffix, delete=False) as handle:
         handle.write(audio)
     return handle.name
+
+
+async def _spoken(request: gr.Request, text: str, session=None) -> str | None:
+    """`_voice_file` after any queued verdict, granted to the requesting session (the only one that may fetch it)."""
+    path = await run_deferred(_voice_file, text, session)
+    if path:
+        await uploads.agrant_files([path], owner=uploads.session_owner(dict(request.cookies)))
+    return path
 
 
 def _prune_voice_files() -> None:
@@ -353,6 +379,7 @@ def build_blocks() -> gr.Blocks:
                     )
                     answer_text = gr.Textbox(
                         label="…or type your answer", lines=3, max_lines=10, elem_id="live-answer-text",
+                        max_length=MAX_TYPED_ANSWER_CHARS,
                         placeholder="Type here if you prefer not to speak. Typing “finish interview” ends it.",
                     )
                     submission_id = gr.Textbox(visible=False, elem_id="live-submission-id")
@@ -440,11 +467,22 @@ def build_blocks() -> gr.Blocks:
                 **render(state),
             }
             if spoken:
-                yield {voice: await run_deferred(_voice_file, spoken)}
+                yield {voice: await _spoken(request, spoken)}
 
-        async def on_submit(text, audio_path, draft_id, request: gr.Request):
-            text = (text or "").strip()
-            audio_path = None if text else audio_path
+        async def on_submit(text, audio_value, draft_id, request: gr.Request):
+            # Raw values (preprocess=False): any API caller can send anything, a file only once checked.
+            text = text.strip() if isinstance(text, str) else ""
+            if len(text) > MAX_TYPED_ANSWER_CHARS:
+                yield {error: _error_html(f"That answer is too long (at most {MAX_TYPED_ANSWER_CHARS} characters).")}
+                return
+            draft_id = draft_id if isinstance(draft_id, str) and len(draft_id) <= 64 else ""
+            audio_path = None
+            if not text:
+                try:
+                    audio_path = await uploads.acheck_upload(audio_value, dict(request.cookies))
+                except uploads.UnusableUpload as problem:
+                    yield {error: _error_html(problem.user_message)}
+                    return
             if not text and not audio_path:
                 yield {error: _error_html("Record or type an answer first.")}
                 return
@@ -458,49 +496,56 @@ def build_blocks() -> gr.Blocks:
                 yield refused()
                 return
             pk = session.pk
-            progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
-            yield {
-                status: _status_html(progress), error: _error_html(),
-                submit: gr.update(interactive=False, value=EVALUATING_LABEL),
-                mic: gr.update(interactive=False), answer_text: gr.update(interactive=False),
-            }
-            await live_events.apublish_progress(pk, progress)
-            try:
-                state = await run_inference(
-                    sessions.submit_answer, session=session, text=text or None, audio_path=audio_path,
-                    submission_id=draft_id or uuid.uuid4().hex,
-                )
-            except InputError as problem:
-                # Nothing changed: the answer stays in the recorder / textbox to fix or retry.
+            async with one_at_a_time("answer", session.owner_id) as slot:
+                if not slot:  # another tab or client of this candidate is being answered: keep this answer
+                    yield {error: _error_html(STILL_ANSWERING)}
+                    return
+                progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
                 yield {
-                    status: _status_html(), error: _error_html(problem.user_message),
-                    submit: gr.update(interactive=True, value=SUBMIT_LABEL),
-                    mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
+                    status: _status_html(progress), error: _error_html(),
+                    submit: gr.update(interactive=False, value=EVALUATING_LABEL),
+                    mic: gr.update(interactive=False), answer_text: gr.update(interactive=False),
                 }
+                await live_events.apublish_progress(pk, progress)
+                try:
+                    lane = slot.run_bulk if audio_path and await _long_recording(audio_path) else slot.run_inference
+                    state = await lane(
+                        sessions.submit_answer, session=session, text=text or None, audio_path=audio_path,
+                        submission_id=draft_id or uuid.uuid4().hex,
+                    )
+                except InputError as problem:
+                    # Nothing changed: the answer stays in the recorder / textbox to fix or retry.
+                    yield {
+                        status: _status_html(), error: _error_html(problem.user_message),
+                        submit: gr.update(interactive=True, value=SUBMIT_LABEL),
+                        mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
+                    }
+                    await live_events.apublish_progress(pk, "")
+                    return
+                except Exception as problem:  # noqa: BLE001 - whatever broke, the candidate keeps their answer
+                    if isinstance(problem, ServiceError):
+                        logger.warning("Answer of interview %s not processed: %s", pk, problem)
+                        told = problem.user_message
+                    else:
+                        logger.exception("Answer of interview %s failed", pk)
+                        told = "Something went wrong while handling your answer."
+                    yield {
+                        status: _status_html(),
+                        error: _error_html(f"{told} Your answer was kept; please try again."),
+                        submit: gr.update(interactive=True, value=SUBMIT_LABEL),
+                        mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
+                    }
+                    await live_events.apublish_progress(pk, "")
+                    return
+                await live_events.apublish_state(pk, state)
+                await live_events.apublish_progress(pk, PREPARING_STATUS)
+                # An answer overtaken by another tab's answer was not graded: this tab keeps it to answer again.
+                graded = sessions.STALE_ANSWER_NOTICE not in state.notices
+                yield render(state, status_message=PREPARING_STATUS, clear_answer=graded, busy_label=PREPARING_LABEL)
+                # The interviewer's words already carry the next question (or the hint, or the goodbye).
+                voice_path = await _spoken(request, _words_to_say(state), session)
                 await live_events.apublish_progress(pk, "")
-                return
-            except Exception as problem:  # noqa: BLE001 - whatever broke, the candidate keeps their answer
-                if isinstance(problem, ServiceError):
-                    logger.warning("Answer of interview %s not processed: %s", pk, problem)
-                    told = problem.user_message
-                else:
-                    logger.exception("Answer of interview %s failed", pk)
-                    told = "Something went wrong while handling your answer."
-                yield {
-                    status: _status_html(),
-                    error: _error_html(f"{told} Your answer was kept; please try again."),
-                    submit: gr.update(interactive=True, value=SUBMIT_LABEL),
-                    mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
-                }
-                await live_events.apublish_progress(pk, "")
-                return
-            await live_events.apublish_state(pk, state)
-            await live_events.apublish_progress(pk, PREPARING_STATUS)
-            yield render(state, status_message=PREPARING_STATUS, clear_answer=True, busy_label=PREPARING_LABEL)
-            # The interviewer's words already carry the next question (or the hint, or the goodbye).
-            voice_path = await run_deferred(_voice_file, _words_to_say(state), session)
-            await live_events.apublish_progress(pk, "")
-            yield render(state, voice_path=voice_path)
+                yield render(state, voice_path=voice_path)
 
         async def on_finish(request: gr.Request):
             try:
@@ -529,25 +574,32 @@ def build_blocks() -> gr.Blocks:
             await live_events.apublish_progress(pk, "")
             yield render(state)
             goodbye = state.interviewer_message or "Thank you, the interview is over."
-            yield {voice: await run_deferred(_voice_file, goodbye)}
+            yield {voice: await _spoken(request, goodbye)}
 
-        async def on_webcam(video_path, consent, request: gr.Request):
-            if not video_path or not consent:
+        async def on_webcam(video_value, consent, request: gr.Request):
+            if not video_value or consent is not True:
                 return {}
             try:
                 session = await _session_of(request)
             except NotAllowed:
                 return refused()
             pk = session.pk
+            try:
+                video_path = await uploads.acheck_upload(video_value, dict(request.cookies), video=True)
+            except uploads.UnusableUpload as problem:
+                return {error: _error_html(problem.user_message)}
             if os.path.getsize(video_path) > settings.MAX_UPLOAD_BYTES:
                 return {error: _error_html("That webcam clip is too large to analyse.")}
-            try:
-                state = await run_inference(sessions.record_expressions, session=session, video_path=video_path)
-            except ServiceError as problem:  # InputError included: no face, unreadable clip…
-                return {error: _error_html(problem.user_message)}
-            except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
-                logger.exception("Expression analysis of interview %s failed", pk)
-                return {error: _error_html("The webcam clip could not be analysed.")}
+            async with one_at_a_time("webcam", session.owner_id) as slot:
+                if not slot:
+                    return {error: _error_html(STILL_ANALYSING)}
+                try:
+                    state = await slot.run_bulk(sessions.record_expressions, session=session, video_path=video_path)
+                except ServiceError as problem:  # InputError included: no face, unreadable clip…
+                    return {error: _error_html(problem.user_message)}
+                except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
+                    logger.exception("Expression analysis of interview %s failed", pk)
+                    return {error: _error_html("The webcam clip could not be analysed.")}
             await live_events.apublish_state(pk, state)
             return {expression: _expression_html(state.expression), notices: _notices_html(state.notices)}
 
@@ -559,6 +611,7 @@ def build_blocks() -> gr.Blocks:
         submit_event = dict(
             fn=on_submit, inputs=[answer_text, mic, submission_id], outputs=every_output,
             show_progress="hidden", trigger_mode="once", concurrency_limit=None,
+            preprocess=False,  # the callback checks the recording (uploads.checked_upload) before anything opens it
         )
         submit.click(**submit_event)
         answer_text.submit(**submit_event)
@@ -579,6 +632,7 @@ def build_blocks() -> gr.Blocks:
         webcam.change(
             on_webcam, inputs=[webcam, consent_video], outputs=every_output,
             show_progress="minimal", concurrency_limit=None,
+            preprocess=False,  # the callback checks the clip (uploads.checked_upload) before anything opens it
         )
         demo.queue(default_concurrency_limit=None)
     return demo

@@ -1,11 +1,27 @@
 """Interview persistence: sessions, questions, answer turns, expression samples and reports."""
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from interviews.catalog import DIFFICULTIES, topic_label
+
+# Containers a browser records answers in; any other extension (.html, .svg...) is dropped, since the
+# access-checked view derives the Content-Type it serves from the stored name.
+RECORDING_SUFFIXES = frozenset({".webm", ".ogg", ".oga", ".opus", ".mp4", ".m4a", ".mp3", ".wav", ".flac", ".aac"})
+
+
+def answer_audio_path(turn: Turn, filename: str) -> str:
+    """A random name under answers/YYYY/MM/: the upload's own name would make a stored answer's path guessable."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in RECORDING_SUFFIXES:
+        suffix = ""
+    return timezone.now().strftime("answers/%Y/%m/") + uuid.uuid4().hex + suffix
 
 
 class InterviewSession(models.Model):
@@ -125,7 +141,7 @@ class Turn(models.Model):
     missed_points = models.JSONField(default=list, blank=True)
     hint_shown = models.BooleanField(default=False)
     answer_revealed = models.BooleanField(default=False)
-    audio = models.FileField(upload_to="answers/%Y/%m/", blank=True)
+    audio = models.FileField(upload_to=answer_audio_path, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
     # Speaking metrics of a spoken answer.
     words_per_minute = models.FloatField(null=True, blank=True)

@@ -93,3 +93,11 @@ class CohortMembershipFactory(factory.django.DjangoModelFactory):
 
     cohort = factory.SubFactory(CohortFactory)
     user = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, joined_at=None, **kwargs):
+        membership = super()._create(model_class, *args, **kwargs)
+        if joined_at is not None:  # auto_now_add ignores a value given at creation
+            model_class.objects.filter(pk=membership.pk).update(joined_at=joined_at)
+            membership.joined_at = joined_at
+        return membership

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_FRAMES = 30  # settings' VISION_MAX_FRAMES
 
 
 class VisionError(ServiceError):
@@ -63,6 +64,8 @@ def _face_detector():
 
     detector = getattr(_detectors, "cascade", None)
     if detector is None:
+        # One OpenCV thread: the detector runs in a pool thread (the bulk lane for clips), one job per core.
+        cv2.setNumThreads(1)
         detector = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml"))
         if detector.empty():
             raise VisionError("the Haar cascade file did not load")
@@ -140,13 +143,15 @@ def _declared_seconds(path: Path) -> float | None:
         return None  # let OpenCV try: it may still read what PyAV's probe disliked
 
 
-def sample_video_faces(
-    video_path: str | Path, *, frames_per_second: float, max_seconds: float
-) -> tuple[list[tuple[float, np.ndarray, Box]], int]:
-    """Frames sampled ~`frames_per_second` by timestamp, with their face: ([(offset, frame, box)], frames sampled).
+def sample_video_frames(
+    video_path: str | Path, *, frames_per_second: float, max_frames: int, max_seconds: float
+) -> list[tuple[float, np.ndarray]]:
+    """At most `max_frames` frames, evenly spread over the clip: [(offset seconds, BGR frame)].
 
-    Browser webm declares no duration and a garbage frame count, so we walk the stream with grab()
-    (cheap) and retrieve() only the frames whose CAP_PROP_POS_MSEC reaches the next sample time.
+    One frame every 1/`frames_per_second` s on a short clip; on a longer one the spacing doubles each time
+    `max_frames` would be passed (every other frame kept), so a long clip costs as many face analyses as a
+    short one. Browser webm declares no duration and a garbage frame count, so the length is not known up
+    front: we walk the stream with grab() (cheap) and retrieve() only the frames due.
     """
     import cv2
 
@@ -159,12 +164,13 @@ def sample_video_faces(
             f"the header declares {declared:.0f}s",
             user_message=f"That video clip is too long (at most {max_seconds:.0f} seconds).",
         )
-    capture = cv2.VideoCapture(str(path))
+    # One decoding thread: a clip is bulk work and must leave the other core to the candidates' answers.
+    capture = cv2.VideoCapture(str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, 1])
     if not capture.isOpened():
         raise UnusableMedia("OpenCV cannot open it", user_message="We couldn't read that video clip.")
+    max_frames = max(1, int(max_frames))
     step_ms = 1000.0 / frames_per_second
-    samples: list[tuple[float, np.ndarray, Box]] = []
-    sampled = 0
+    kept: list[tuple[float, np.ndarray]] = []
     start_ms: float | None = None
     next_ms = 0.0
     try:
@@ -180,19 +186,34 @@ def sample_video_faces(
                 )
             if offset_ms + 1e-3 < next_ms:
                 continue
-            next_ms += step_ms * max(1, int((offset_ms - next_ms) // step_ms) + 1)
             ok, frame = capture.retrieve()
             if not ok or frame is None:
                 continue
-            sampled += 1
-            box = find_face(_to_gray(frame))
-            if box is not None:
-                samples.append((round(offset_ms / 1000.0, 2), frame, box))
+            kept.append((offset_ms, frame))
+            if len(kept) > max_frames:
+                kept = kept[::2]
+                step_ms *= 2
+            next_ms = (int(offset_ms // step_ms) + 1) * step_ms  # the next point of the (0, step, 2·step…) grid
     finally:
         capture.release()
-    if sampled == 0:
+    if not kept:
         raise UnusableMedia("no decodable frames", user_message="We couldn't read any picture from that video clip.")
-    return samples, sampled
+    return [(round(offset_ms / 1000.0, 2), frame) for offset_ms, frame in kept]
+
+
+def sample_video_faces(
+    video_path: str | Path, *, frames_per_second: float, max_seconds: float, max_frames: int = DEFAULT_MAX_FRAMES
+) -> tuple[list[tuple[float, np.ndarray, Box]], int]:
+    """The sampled frames (sample_video_frames) that show a face, with it: ([(offset, frame, box)], frames sampled)."""
+    frames = sample_video_frames(
+        video_path, frames_per_second=frames_per_second, max_frames=max_frames, max_seconds=max_seconds
+    )
+    faces = []
+    for offset, frame in frames:
+        box = find_face(_to_gray(frame))
+        if box is not None:
+            faces.append((offset, frame, box))
+    return faces, len(frames)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -213,14 +234,16 @@ def analyse_image(image_path: str) -> ServiceResult[ExpressionReading]:
 
 
 def analyse_video(video_path: str) -> ServiceResult[list[ExpressionReading]]:
-    """Expressions at ~OPTIONS frames_per_second through a webcam clip, offsets from the clip's start.
+    """Expressions at ~OPTIONS frames_per_second through a webcam clip (at most max_frames of them, spread
+    evenly over a longer clip), offsets from the clip's start.
 
     Frames without a face are skipped (an empty list when none has one). UnusableMedia when unreadable or too long.
     """
     faces, _ = sample_video_faces(
         video_path,
         frames_per_second=_vision_option("frames_per_second", 2.0),
-        max_seconds=_vision_option("max_seconds", 600.0),
+        max_frames=int(_vision_option("max_frames", DEFAULT_MAX_FRAMES)),
+        max_seconds=_vision_option("max_seconds", 180.0),
     )
     if not faces:
         return ServiceResult([], backend_name(get_backend("vision")))

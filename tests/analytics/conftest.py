@@ -20,6 +20,8 @@ from tests.factories import (
     UserFactory,
 )
 
+MEMBER_FOR = timedelta(days=60)
+
 
 def make_instructor(**kwargs):
     user = UserFactory(**kwargs)
@@ -82,5 +84,6 @@ def candidate(db):
 @pytest.fixture
 def cohort(instructor, candidate):
     cohort = CohortFactory(name="Spring bootcamp", instructor=instructor)
-    CohortMembershipFactory(cohort=cohort, user=candidate)
+    # Joined before every interview the tests backdate, so all of them are shared with the cohort.
+    CohortMembershipFactory(cohort=cohort, user=candidate, joined_at=timezone.now() - MEMBER_FOR)
     return cohort

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Cohort, CohortMembership
 from tests.analytics.conftest import finished_interview, make_instructor
@@ -107,7 +110,7 @@ def test_cohort_dashboard_shows_members_averages_and_inactive_members(client, co
     finished_interview(owner=candidate, topic="sql", difficulty="hard", accuracy=0.6, days_ago=1)
     finished_interview(owner=candidate, topic="python", accuracy=0.2, days_ago=3)
     idle = UserFactory(username="bob")
-    CohortMembershipFactory(cohort=cohort, user=idle)
+    CohortMembershipFactory(cohort=cohort, user=idle, joined_at=timezone.now() - timedelta(days=30))
     finished_interview(owner=idle, topic="sql", accuracy=1.0, days_ago=20)
     finished_interview(topic="sql", accuracy=0.0)  # not a member: not counted
     client.force_login(instructor)

@@ -8,11 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tests.eval_data import EVAL
+from tests.eval_data import DATA
 
 # Silence after each spoken answer: a recording stopped inside it holds the whole answer and no repeat.
 TRAILING_SILENCE_S = 6.0
-SHARED_FACE_VIDEO = EVAL / "faces" / "single_face.mp4"
+FACE_VIDEO = DATA / "faces" / "single_face.mp4"
 
 
 @functools.cache
@@ -49,7 +49,7 @@ def wav_seconds(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
-def face_video_to_y4m(path: Path, *, source: Path = SHARED_FACE_VIDEO, fps: int = 15) -> Path:
+def face_video_to_y4m(path: Path, *, source: Path = FACE_VIDEO, fps: int = 15) -> Path:
     """Convert the shared face clip to the raw Y4M that Chromium's fake camera reads."""
     capture = cv2.VideoCapture(str(source))
     frames: list[np.ndarray] = []

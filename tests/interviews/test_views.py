@@ -1,6 +1,8 @@
 """Interview pages: start, history and detail, and who may see what."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -160,7 +162,9 @@ def test_a_stored_answer_plays_for_the_candidates_instructor_only(client, stored
 
     from accounts.models import INSTRUCTOR_GROUP
 
-    membership = CohortMembershipFactory(user=stored_answer.session.owner)
+    membership = CohortMembershipFactory(
+        user=stored_answer.session.owner, joined_at=stored_answer.session.started_at - timedelta(minutes=1)
+    )
     stranger_instructor = UserFactory()
     for instructor in (membership.cohort.instructor, stranger_instructor):
         instructor.groups.add(Group.objects.get(name=INSTRUCTOR_GROUP))

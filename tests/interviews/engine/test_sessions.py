@@ -9,7 +9,7 @@ import pytest
 from interviews.models import ExpressionSample, InterviewSession, Question, Report, Turn
 from interviews.services import registry, sessions
 from interviews.services.registry import InputError
-from tests.eval_data import EVAL
+from tests.eval_data import DATA
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +162,7 @@ def test_the_interview_resumes_after_reloading_the_session_from_the_database():
 def test_a_spoken_answer_is_transcribed_measured_and_stored_with_consent(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     session = new_session(consent_audio=True)
-    clip = sorted((EVAL / "speech").glob("*.wav"))[0]
+    clip = sorted((DATA / "speech").glob("*.wav"))[0]
     recording = tmp_path / "answer.wav"
     shutil.copy(clip, recording)
     state = sessions.submit_answer(session=session, audio_path=str(recording), submission_id="s1")
@@ -184,7 +184,7 @@ def test_a_failing_remote_stt_falls_back_and_the_candidate_is_told(settings, tmp
     registry.reset_backends()
     try:
         session = new_session()
-        clip = sorted((EVAL / "speech").glob("*.wav"))[0]
+        clip = sorted((DATA / "speech").glob("*.wav"))[0]
         state = sessions.submit_answer(session=session, audio_path=str(clip))
     finally:
         registry.reset_backends()
@@ -201,7 +201,7 @@ def test_expressions_from_a_webcam_clip_land_on_the_interview_timeline():
     session = new_session(consent_video=True)
     sessions.submit_answer(session=session, text=DONT_KNOW)
     state = sessions.record_expressions(
-        session=session, video_path=str(EVAL / "faces" / "single_face.mp4"), clip_offset_seconds=30.0
+        session=session, video_path=str(DATA / "faces" / "single_face.mp4"), clip_offset_seconds=30.0
     )
     samples = list(ExpressionSample.objects.filter(session=session))
     assert samples, "the clip shows a face"
@@ -214,7 +214,7 @@ def test_expressions_from_a_webcam_clip_land_on_the_interview_timeline():
 
 def test_expressions_are_not_analysed_without_consent():
     session = new_session(consent_video=False)
-    state = sessions.record_expressions(session=session, video_path=str(EVAL / "faces" / "single_face.mp4"))
+    state = sessions.record_expressions(session=session, video_path=str(DATA / "faces" / "single_face.mp4"))
     assert state.notices == [sessions.VIDEO_OFF_NOTICE]
     assert not ExpressionSample.objects.filter(session=session).exists()
 

@@ -15,10 +15,10 @@ from interbot_site.asgi import application
 from interviews.gradio_mount import GRADIO_PATH
 from interviews.live_events import group_name
 from interviews.models import ExpressionSample, InterviewSession, Turn
-from tests.eval_data import EVAL
+from tests.eval_data import DATA
 
-SPOKEN_ANSWER = EVAL / "speech" / "sense_and_sensibility_01_austen_64kb-0880.wav"  # "he was not an ill disposed young man"
-FACE_VIDEO = EVAL / "faces" / "single_face.mp4"
+SPOKEN_ANSWER = DATA / "speech" / "sense_and_sensibility_01_austen_64kb-0880.wav"  # "he was not an ill disposed young man"
+FACE_VIDEO = DATA / "faces" / "single_face.mp4"
 
 # Gradio's queue workers live on the event loop that served its first request: one loop per module.
 pytestmark = [

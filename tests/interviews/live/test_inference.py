@@ -121,3 +121,103 @@ async def test_a_cancelled_caller_frees_its_place_in_the_queue(one_worker):
     await inference.run_inference(ran.append, "next")
 
     assert ran == ["next"]
+
+
+# --- The bulk lane and the per-candidate slots ---------------------------------------------------
+
+
+@pytest.fixture
+def lanes(settings):
+    inference.shutdown()
+    settings.INFERENCE_WORKERS = 1
+    settings.INFERENCE_BULK_WORKERS = 1
+    yield settings
+    inference.shutdown()
+
+
+async def test_bulk_work_runs_on_its_own_threads_and_verdicts_pass_a_busy_bulk_lane(lanes):
+    gate = threading.Event()
+    bulk = asyncio.ensure_future(inference.run_bulk(gate.wait, 5))
+    queued_clip = asyncio.ensure_future(inference.run_bulk(threading.current_thread))
+    try:
+        verdict_thread = await asyncio.wait_for(inference.run_inference(threading.current_thread), 5)
+        assert not gate.is_set() and not queued_clip.done()
+    finally:
+        gate.set()
+    await bulk
+    assert verdict_thread.name.startswith("inference")
+    assert (await queued_clip).name.startswith("bulk")
+
+
+async def _slot_is_free(kind: str, owner: int) -> bool:
+    async with inference.one_at_a_time(kind, owner) as free:
+        return free
+
+
+async def test_a_candidate_gets_one_slot_of_a_kind_and_others_are_not_affected(lanes):
+    async with inference.one_at_a_time("answer", 1) as first:
+        assert first
+        assert not await _slot_is_free("answer", 1)
+        assert await _slot_is_free("webcam", 1)
+        assert await _slot_is_free("answer", 2)
+    assert await _slot_is_free("answer", 1)
+
+
+async def test_a_job_that_crashes_frees_the_candidates_slot(lanes):
+    def broken():
+        raise ValueError("model exploded")
+
+    with pytest.raises(ValueError):
+        async with inference.one_at_a_time("answer", 7) as slot:
+            assert slot
+            await slot.run_inference(broken)
+
+    assert await _slot_is_free("answer", 7)
+
+
+async def test_a_caller_that_stops_waiting_keeps_the_slot_until_its_job_ends(lanes):
+    gate = threading.Event()
+    started = threading.Event()
+
+    def long_clip():
+        started.set()
+        gate.wait(5)
+
+    async def analyse():
+        async with inference.one_at_a_time("webcam", 9) as slot:
+            await slot.run_bulk(long_clip)
+
+    caller = asyncio.ensure_future(analyse())
+    assert await asyncio.to_thread(started.wait, 5)
+    caller.cancel()  # the tab was closed; the clip keeps running in its worker
+    with contextlib.suppress(asyncio.CancelledError):
+        await caller
+    assert not await _slot_is_free("webcam", 9)
+
+    gate.set()
+    for _ in range(200):
+        if await _slot_is_free("webcam", 9):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the slot was not freed when the job ended")
+
+
+async def test_a_slot_nobody_frees_expires_after_the_ttl(lanes):
+    lanes.INFERENCE_IN_FLIGHT_TTL = 1
+    held = inference.one_at_a_time("answer", 11)
+    assert await held.__aenter__()  # ...and never left, as when the process dies mid-job
+    assert not await _slot_is_free("answer", 11)
+
+    await asyncio.sleep(1.2)
+
+    assert await _slot_is_free("answer", 11)
+
+
+async def test_bulk_threads_yield_the_cores_to_verdicts(lanes):
+    import os
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert await inference.run_bulk(niceness) > await inference.run_inference(niceness)

@@ -1,4 +1,4 @@
-"""Shared fixtures for the AI service tests: real eval media, media made at test time, a local fake provider server."""
+"""Shared fixtures for the AI service tests: real media from tests/data, media made at test time, a local fake provider server."""
 from __future__ import annotations
 
 import copy
@@ -17,14 +17,16 @@ import numpy as np
 import pytest
 
 from interviews.services import registry
-from tests.eval_data import EVAL
+from tests.eval_data import DATA
 
-SPEECH_DIR = EVAL / "speech"
-FACES_DIR = EVAL / "faces"
+# Real recordings and photos kept in the repository (tests/data/README.md lists their sources).
+SPEECH_DIR = DATA / "speech"
+FACES_DIR = DATA / "faces"
 
 
-def speech_references() -> dict[str, str]:
-    with open(SPEECH_DIR / "transcripts.tsv", newline="") as handle:
+def speech_references(speech_dir: Path = SPEECH_DIR) -> dict[str, str]:
+    """Reference transcript of each clip in `speech_dir` (its transcripts.tsv: file, lower-case text)."""
+    with open(speech_dir / "transcripts.tsv", newline="") as handle:
         return {row[0]: row[1] for row in csv.reader(handle, delimiter="\t") if row}
 
 

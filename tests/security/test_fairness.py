@@ -1,0 +1,368 @@
+"""One candidate cannot stall another: one answer and one webcam clip in flight per candidate, verdicts never
+queue behind webcam clips, and a long clip costs no more face analyses than a short one."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import threading
+import uuid
+from pathlib import Path
+
+import cv2
+import httpx
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings as django_settings
+from django.test import Client
+
+from interbot_site.asgi import application
+from interviews import inference
+from interviews.gradio_mount import GRADIO_PATH
+from interviews.models import InterviewSession, Turn
+from interviews.services import registry, sessions, vision
+from tests.factories import UserFactory
+
+FACE_VIDEO = (
+    Path(__file__).resolve().parents[1] / "data" / "faces" / "single_face.mp4"
+)  # 2.4 s, a face throughout
+
+# Gradio's queue workers live on the event loop that served its first request: one loop per module.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*:pandas.errors.Pandas4Warning"),
+]
+on_the_module_loop = pytest.mark.asyncio(loop_scope="module")
+
+
+# --------------------------------------------------------------------------- the page, as the browser drives it
+
+
+class Tab:
+    """One browser tab of the live page: its own Gradio session, the candidate's Django cookie."""
+
+    def __init__(self, client: httpx.AsyncClient, interview_pk: int):
+        self.client = client
+        self.interview_pk = interview_pk
+        self.session_hash = uuid.uuid4().hex[:11]
+        self.config: dict = {}
+
+    async def open(self) -> Tab:
+        response = await self.client.get(f"{GRADIO_PATH}/config")
+        response.raise_for_status()
+        self.config = response.json()
+        return self
+
+    def _elem_ids(self) -> dict[int, str | None]:
+        return {c["id"]: c.get("props", {}).get("elem_id") for c in self.config["components"]}
+
+    async def upload(self, path: Path) -> dict:
+        response = await self.client.post(
+            f"{GRADIO_PATH}/gradio_api/upload", files={"files": (path.name, path.read_bytes())}
+        )
+        response.raise_for_status()
+        return {"path": response.json()[0], "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+
+    async def trigger(self, elem_id: str, event: str, values: dict[str, object]) -> dict[str, object]:
+        """Run one event to its end; every output it ever sent, by elem_id (later values win)."""
+        ids = self._elem_ids()
+        dependency = next(
+            d
+            for d in self.config["dependencies"]
+            if any(trigger == event and ids.get(target) == elem_id for target, trigger in d["targets"])
+        )
+        by_id = {i: values[e] for i, e in ids.items() if e in values}
+        joined = await self.client.post(
+            f"{GRADIO_PATH}/gradio_api/queue/join?session={self.interview_pk}",
+            json={
+                "data": [by_id.get(i) for i in dependency["inputs"]],
+                "fn_index": dependency["id"],
+                "session_hash": self.session_hash,
+                "event_data": None,
+                "trigger_id": dependency["targets"][0][0],
+            },
+        )
+        joined.raise_for_status()
+        stream = await self.client.get(
+            f"{GRADIO_PATH}/gradio_api/queue/data?session_hash={self.session_hash}"
+        )
+        messages = [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")]
+        names = [ids.get(i) for i in dependency["outputs"]]
+        completed = next(m for m in messages if m["msg"] == "process_completed")
+        assert completed.get("success", True), completed
+        # Generators send their first yield whole and later ones as diffs: replay them, keeping what changed.
+        sent: dict[str, object] = {}
+        current = None
+        for message in messages:
+            if message["msg"] != "process_generating":
+                continue
+            data = message["output"]["data"]
+            current = (
+                data
+                if current is None
+                else [_apply_diff(v, ops) for v, ops in zip(current, data, strict=True)]
+            )
+            sent.update(
+                {n: copy.deepcopy(v) for n, v in zip(names, current, strict=True) if n and not _unchanged(v)}
+            )
+        if current is None:
+            final = completed["output"]["data"]
+            sent.update({n: v for n, v in zip(names, final, strict=True) if n and not _unchanged(v)})
+        return sent
+
+
+def _unchanged(value) -> bool:
+    """Gradio's way of saying "this output was not in the yield": an update with no properties."""
+    return (
+        isinstance(value, dict)
+        and value.get("__type__") == "update"
+        and all(key == "__type__" or (key == "props" and _unchanged(value[key])) for key in value)
+    )
+
+
+def _apply_diff(value, operations):
+    for operation, path, new in operations:
+        if not path:
+            value = new
+            continue
+        target = value
+        for key in path[:-1]:
+            target = target[key]
+        if operation == "delete":
+            del target[path[-1]]
+        elif operation == "append":
+            target[path[-1]] += new
+        else:
+            target[path[-1]] = new
+    return value
+
+
+@sync_to_async
+def _cookie(user) -> str:
+    """A real Django session cookie for `user`."""
+    django_client = Client()
+    django_client.force_login(user)
+    return django_client.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+
+def _client(cookie: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=application),
+        base_url="http://localhost",
+        cookies={django_settings.SESSION_COOKIE_NAME: cookie},
+        timeout=120,
+    )
+
+
+def _interview(user, *, consent_video: bool = False) -> InterviewSession:
+    interview = sessions.start_interview(
+        user=user, candidate_name=user.username, topic="python", position="sde", difficulty="easy"
+    )
+    InterviewSession.objects.filter(pk=interview.pk).update(consent_video=consent_video)
+    return interview
+
+
+@sync_to_async
+def _turns(interview: InterviewSession) -> int:
+    return Turn.objects.filter(session=interview).count()
+
+
+async def _until(condition, *, seconds: float = 30.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def one_worker_per_lane(settings):
+    inference.shutdown()
+    settings.INFERENCE_WORKERS = 1
+    settings.INFERENCE_BULK_WORKERS = 1
+    yield
+    inference.shutdown()
+
+
+# --------------------------------------------------------------------------- one answer in flight per candidate
+
+
+@on_the_module_loop
+async def test_a_second_answer_while_the_first_is_in_flight_is_refused_and_kept(one_worker_per_lane):
+    owner = await sync_to_async(UserFactory)(username="two-tabs")
+    interview = await sync_to_async(_interview)(owner)
+    gate, holding = threading.Event(), threading.Event()
+
+    def busy_model() -> None:  # occupies the only interactive worker, so the first answer stays queued
+        holding.set()
+        gate.wait(60)
+
+    blocker = asyncio.ensure_future(inference.run_inference(busy_model))
+    try:
+        await _until(holding.is_set)
+        async with _client(await _cookie(owner)) as client:
+            first_tab, second_tab = (
+                await Tab(client, interview.pk).open(),
+                await Tab(client, interview.pk).open(),
+            )
+            first = asyncio.ensure_future(
+                first_tab.trigger(
+                    "live-submit",
+                    "click",
+                    {"live-answer-text": "A list is mutable, a tuple is not.", "live-submission-id": "first"},
+                )
+            )
+            await _until(
+                lambda: inference.get_executor().queued() == 1
+            )  # the first answer waits for a worker
+
+            second = await asyncio.wait_for(
+                second_tab.trigger(
+                    "live-submit",
+                    "click",
+                    {"live-answer-text": "Tuples are immutable.", "live-submission-id": "second"},
+                ),
+                30,
+            )
+
+            assert "Still working on your last answer" in second["live-error"]
+            assert "live-answer-text" not in second  # the typed text stays where it is
+            assert "live-verdict" not in second and await _turns(interview) == 0
+            gate.set()
+            graded = await asyncio.wait_for(first, 60)
+            assert "ib-verdict-none" not in graded["live-verdict"]
+            assert await _turns(interview) == 1
+
+            # Once the first answer is done, the candidate may answer again.
+            again = await asyncio.wait_for(
+                second_tab.trigger(
+                    "live-submit",
+                    "click",
+                    {"live-answer-text": "Tuples are immutable.", "live-submission-id": "third"},
+                ),
+                60,
+            )
+            assert "Still working" not in again.get("live-error", "")
+            assert await _turns(interview) == 2
+    finally:
+        gate.set()
+        await blocker
+
+
+# --------------------------------------------------------------------------- verdicts do not wait for webcam clips
+
+
+class GatedVision:
+    """An expression model that takes as long as the test says: the first face waits for `gate`."""
+
+    option_names = ()
+    gate = threading.Event()
+    analysing = threading.Event()
+
+    def classify_face(self, image, box) -> tuple[str, float]:
+        GatedVision.analysing.set()
+        GatedVision.gate.wait(60)
+        return "neutral", 0.9
+
+
+@pytest.fixture
+def gated_vision(settings):
+    settings.AI_SERVICES = copy.deepcopy(settings.AI_SERVICES)
+    settings.AI_SERVICES["vision"].update(
+        BACKEND=f"{__name__}.GatedVision", FALLBACK=f"{__name__}.GatedVision"
+    )
+    GatedVision.gate.clear()
+    GatedVision.analysing.clear()
+    registry.reset_backends()
+    yield GatedVision
+    GatedVision.gate.set()
+    registry.reset_backends()
+
+
+@on_the_module_loop
+async def test_a_typed_verdict_does_not_wait_for_another_candidates_webcam_clip(
+    one_worker_per_lane, gated_vision
+):
+    filmed = await sync_to_async(UserFactory)(username="long-clips")
+    typist = await sync_to_async(UserFactory)(username="typist")
+    filmed_interview = await sync_to_async(_interview)(filmed, consent_video=True)
+    typed_interview = await sync_to_async(_interview)(typist)
+    async with (
+        _client(await _cookie(filmed)) as filmed_client,
+        _client(await _cookie(typist)) as typist_client,
+    ):
+        webcam_tab = await Tab(filmed_client, filmed_interview.pk).open()
+        clip = await webcam_tab.upload(FACE_VIDEO)
+        analysis = asyncio.ensure_future(
+            webcam_tab.trigger("live-webcam", "change", {"live-webcam": clip, "live-consent-video": True})
+        )
+        try:
+            await _until(gated_vision.analysing.is_set, seconds=60)  # the clip holds a worker from now on
+
+            typed_tab = await Tab(typist_client, typed_interview.pk).open()
+            answered = await asyncio.wait_for(
+                typed_tab.trigger(
+                    "live-submit",
+                    "click",
+                    {"live-answer-text": "A list is mutable, a tuple is not.", "live-submission-id": "typed"},
+                ),
+                60,
+            )
+
+            assert not gated_vision.gate.is_set()  # the clip is still being analysed
+            assert "ib-verdict-none" not in answered["live-verdict"]
+            assert await _turns(typed_interview) == 1
+        finally:
+            gated_vision.gate.set()
+        seen = await asyncio.wait_for(analysis, 60)
+    assert "Expression seen" in seen["live-expression"]
+
+
+# --------------------------------------------------------------------------- a long clip, a bounded number of frames
+
+
+def _long_face_clip(path: Path, *, seconds: int, fps: int = 5) -> Path:
+    """The face video looped for `seconds` (a candidate who left the webcam running)."""
+    source = cv2.VideoCapture(str(FACE_VIDEO))
+    frames = []
+    while True:
+        ok, frame = source.read()
+        if not ok:
+            break
+        frames.append(frame)
+    source.release()
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    for n in range(seconds * fps):
+        writer.write(frames[n % len(frames)])
+    writer.release()
+    return path
+
+
+def test_a_long_webcam_clip_is_analysed_on_a_bounded_number_of_evenly_spread_frames(tmp_path, settings):
+    settings.AI_SERVICES = copy.deepcopy(settings.AI_SERVICES)
+    vision_config = settings.AI_SERVICES["vision"]
+    vision_config.update(
+        BACKEND="interviews.services.vision.FERVision", FALLBACK="interviews.services.vision.FERVision"
+    )
+    vision_config["OPTIONS"] = {
+        **vision_config["OPTIONS"],
+        "frames_per_second": 2.0,
+        "max_frames": 8,
+        "max_seconds": 180.0,
+    }
+    registry.reset_backends()
+    clip = _long_face_clip(tmp_path / "left_running.avi", seconds=60)  # 120 frames due at 2 frames/s
+
+    readings = vision.analyse_video(str(clip)).value
+
+    offsets = [reading.offset_seconds for reading in readings]
+    assert 4 <= len(offsets) <= 8  # every sampled frame shows the face: one reading per frame analysed
+    assert offsets[0] == 0.0 and offsets[-1] >= 45.0  # spread over the whole clip, not its first seconds
+    gaps = [b - a for a, b in zip(offsets, offsets[1:], strict=False)]
+    assert max(gaps) - min(gaps) <= 0.5  # evenly
+    registry.reset_backends()
