@@ -1,4 +1,5 @@
 """Admin for users (with their interview preferences) and instructor cohorts."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
@@ -13,7 +14,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "email", "display_name", "first_name", "last_name"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        ("Interview preferences", {"fields": ["display_name", "target_role", "default_topic", "default_difficulty"]}),
+        (
+            "Interview preferences",
+            {"fields": ["display_name", "target_role", "default_topic", "default_difficulty"]},
+        ),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),

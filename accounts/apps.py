@@ -1,4 +1,5 @@
 """The accounts app: users, roles and cohorts."""
+
 from django.apps import AppConfig
 
 

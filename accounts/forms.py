@@ -1,4 +1,5 @@
 """Forms of the account pages: the interview preferences a candidate keeps in their profile."""
+
 from django import forms
 
 from accounts.models import User

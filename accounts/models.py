@@ -1,4 +1,5 @@
 """Users, their interview preferences, and instructor cohorts."""
+
 from __future__ import annotations
 
 import secrets

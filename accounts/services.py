@@ -1,4 +1,5 @@
 """Account use-cases: the demo accounts that `make run` creates for a first look."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,7 +36,9 @@ def ensure_demo_users() -> list[DemoAccount]:
         user.is_active = True
         user.is_staff = user.is_superuser = account.role == "admin"
         if not user.display_name:
-            user.display_name = {"demo": "Demo Candidate", "coach": "Coach", "admin": "Admin"}[account.username]
+            user.display_name = {"demo": "Demo Candidate", "coach": "Coach", "admin": "Admin"}[
+                account.username
+            ]
         user.save()
         if account.role == "instructor":
             user.groups.add(instructors)

@@ -1,4 +1,5 @@
 """Account URLs of our own; sign-up, log-in and passwords are allauth's (mounted beside these)."""
+
 from django.urls import path
 
 from accounts import views

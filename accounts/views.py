@@ -1,4 +1,5 @@
 """Account pages beyond allauth's: the candidate's profile and interview preferences."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render

@@ -1,4 +1,5 @@
 """Cohort use-cases: an instructor creates a cohort and sets what to practise; candidates join and leave."""
+
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied

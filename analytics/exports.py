@@ -19,6 +19,7 @@ Both accept ?from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive, on the session start date
 Rows come from `.iterator(chunk_size=...)` over `values_list`, so memory stays flat however large
 the cohort is; text cells that a spreadsheet would run as a formula are prefixed with a quote.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,18 +41,53 @@ ROWS_PER_CHUNK = 200  # CSV lines per chunk sent to the client (about 60 KB of a
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 SESSION_COLUMNS = [
-    "session_id", "user", "email", "candidate_name", "topic", "position", "difficulty", "status",
-    "started_at", "ended_at", "questions_asked", "correct", "partial", "incorrect", "accuracy",
-    "dominant_expression", "avg_wpm", "filler_rate", "fallback_count",
+    "session_id",
+    "user",
+    "email",
+    "candidate_name",
+    "topic",
+    "position",
+    "difficulty",
+    "status",
+    "started_at",
+    "ended_at",
+    "questions_asked",
+    "correct",
+    "partial",
+    "incorrect",
+    "accuracy",
+    "dominant_expression",
+    "avg_wpm",
+    "filler_rate",
+    "fallback_count",
 ]
 ANSWER_COLUMNS = [
-    "session_id", "user", "question_number", "attempt", "question", "kind", "topic", "difficulty",
-    "input_mode", "verdict", "score", "hint_shown", "answer_revealed", "words_per_minute",
-    "filler_count", "pause_count", "stt_ms", "eval_ms", "tts_ms", "transcript", "created_at",
+    "session_id",
+    "user",
+    "question_number",
+    "attempt",
+    "question",
+    "kind",
+    "topic",
+    "difficulty",
+    "input_mode",
+    "verdict",
+    "score",
+    "hint_shown",
+    "answer_revealed",
+    "words_per_minute",
+    "filler_count",
+    "pause_count",
+    "stt_ms",
+    "eval_ms",
+    "tts_ms",
+    "transcript",
+    "created_at",
 ]
 
 
 # --- CSV --------------------------------------------------------------------------------------
+
 
 def safe_cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text: formulas are neutralised, times are ISO 8601."""
@@ -71,8 +107,9 @@ class _Echo:
         return value
 
 
-def csv_lines(header: list[str], rows: Iterable[Iterable[Any]], *, rows_per_chunk: int = ROWS_PER_CHUNK
-              ) -> Iterator[str]:
+def csv_lines(
+    header: list[str], rows: Iterable[Iterable[Any]], *, rows_per_chunk: int = ROWS_PER_CHUNK
+) -> Iterator[str]:
     """CSV text in chunks of `rows_per_chunk` lines: one write per chunk rather than per row."""
     writer = csv.writer(_Echo())
     chunk = [writer.writerow(header)]
@@ -91,6 +128,7 @@ async def as_async(chunks: Iterator[str]) -> AsyncIterator[str]:
     Django consumes a sync iterator with `list()` under ASGI; pulling each chunk in the thread that
     owns the database connection keeps the cursor, and the memory use, of the sync path.
     """
+
     def next_chunk() -> str:
         return next(chunks, "")
 
@@ -103,8 +141,9 @@ def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def filtered_sessions(cohort, *, start: date | None = None, end: date | None = None,
-                      topic: str = "") -> QuerySet[InterviewSession]:
+def filtered_sessions(
+    cohort, *, start: date | None = None, end: date | None = None, topic: str = ""
+) -> QuerySet[InterviewSession]:
     sessions = member_sessions(cohort)
     # Compare with local midnights rather than `started_at__date`: that lookup is a per-row
     # function call on SQLite and keeps PostgreSQL from using the started_at indexes.
@@ -119,10 +158,24 @@ def filtered_sessions(cohort, *, start: date | None = None, end: date | None = N
 
 def session_rows(sessions: QuerySet[InterviewSession]) -> Iterator[list[Any]]:
     rows = sessions.order_by("started_at", "id").values_list(
-        "id", "owner__username", "owner__email", "candidate_name", "topic", "position", "difficulty",
-        "status", "started_at", "ended_at", "report__questions_asked", "report__correct_count",
-        "report__partial_count", "report__incorrect_count", "report__accuracy",
-        "report__dominant_expression", "report__speaking", "fallback_count",
+        "id",
+        "owner__username",
+        "owner__email",
+        "candidate_name",
+        "topic",
+        "position",
+        "difficulty",
+        "status",
+        "started_at",
+        "ended_at",
+        "report__questions_asked",
+        "report__correct_count",
+        "report__partial_count",
+        "report__incorrect_count",
+        "report__accuracy",
+        "report__dominant_expression",
+        "report__speaking",
+        "fallback_count",
     )
     for *head, speaking, fallback_count in rows.iterator(chunk_size=CHUNK_SIZE):
         speaking = speaking or {}
@@ -130,18 +183,38 @@ def session_rows(sessions: QuerySet[InterviewSession]) -> Iterator[list[Any]]:
 
 
 def answer_rows(sessions: QuerySet[InterviewSession]) -> Iterator[tuple[Any, ...]]:
-    turns = Turn.objects.filter(session__in=sessions.values("id")).order_by(
-        "session_id", "question_number", "attempt"
-    ).values_list(
-        "session_id", "session__owner__username", "question_number", "attempt", "question__text",
-        "question__kind", "session__topic", "session__difficulty", "input_mode", "verdict", "score",
-        "hint_shown", "answer_revealed", "words_per_minute", "filler_count", "pause_count",
-        "stt_ms", "eval_ms", "tts_ms", "transcript", "created_at",
+    turns = (
+        Turn.objects.filter(session__in=sessions.values("id"))
+        .order_by("session_id", "question_number", "attempt")
+        .values_list(
+            "session_id",
+            "session__owner__username",
+            "question_number",
+            "attempt",
+            "question__text",
+            "question__kind",
+            "session__topic",
+            "session__difficulty",
+            "input_mode",
+            "verdict",
+            "score",
+            "hint_shown",
+            "answer_revealed",
+            "words_per_minute",
+            "filler_count",
+            "pause_count",
+            "stt_ms",
+            "eval_ms",
+            "tts_ms",
+            "transcript",
+            "created_at",
+        )
     )
     return turns.iterator(chunk_size=CHUNK_SIZE)
 
 
 # --- Markdown ---------------------------------------------------------------------------------
+
 
 def format_metric(value) -> str:
     """Speaking metrics: counts as integers, small rates with one decimal, 131 words/min without."""
@@ -176,7 +249,8 @@ def report_markdown(view: InterviewReport) -> str:
         "## Results",
         "",
         # A report of no answers stores accuracy 0: that is no figure at all, not a 0 % score.
-        f"- Accuracy: {view.accuracy_percent}%" if view.accuracy is not None and view.questions_asked
+        f"- Accuracy: {view.accuracy_percent}%"
+        if view.accuracy is not None and view.questions_asked
         else "- Accuracy: n/a (no questions answered)",
         f"- Questions asked: {view.questions_asked}",
         f"- Correct: {view.correct} · Partially correct: {view.partial} · Incorrect: {view.incorrect}"
@@ -186,18 +260,28 @@ def report_markdown(view: InterviewReport) -> str:
         lines.append(f"- Dominant expression: {view.dominant_expression}")
     if view.emotion_pattern:
         lines.append(f"- Expression pattern: {view.emotion_pattern}")
-    for title, items in (("Strengths", view.strengths), ("Weaknesses", view.weaknesses),
-                         ("Suggested improvements", view.improvements)):
+    for title, items in (
+        ("Strengths", view.strengths),
+        ("Weaknesses", view.weaknesses),
+        ("Suggested improvements", view.improvements),
+    ):
         if items:
             lines += ["", f"## {title}", "", *[f"- {item}" for item in items]]
     if view.speaking:
-        lines += ["", "## Speaking", "", *[f"- {label}: {format_metric(value)}" for label, value in view.speaking]]
+        lines += [
+            "",
+            "## Speaking",
+            "",
+            *[f"- {label}: {format_metric(value)}" for label, value in view.speaking],
+        ]
     lines += ["", "## Questions"]
     for question in view.questions:
         lines += ["", f"### {question.number}. {question.text}", ""]
         for turn in question.attempts:
-            lines.append(f"**Attempt {turn.attempt}** ({turn.get_input_mode_display().lower()}): "
-                         f"{turn.get_verdict_display()}")
+            lines.append(
+                f"**Attempt {turn.attempt}** ({turn.get_input_mode_display().lower()}): "
+                f"{turn.get_verdict_display()}"
+            )
             lines += ["", _md_text(turn.transcript), ""]
             metrics = []
             if turn.words_per_minute is not None:

@@ -1,4 +1,5 @@
 """Forms of the cohort pages and of the CSV export filters."""
+
 from __future__ import annotations
 
 from django import forms

@@ -3,6 +3,7 @@
 Every selector here runs a fixed number of queries whatever the number of sessions: aggregation is
 done by the database (GROUP BY) or over one bounded query, never per row.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,6 +39,7 @@ DIFFICULTY_ORDER = ["easy", "medium", "hard"]
 
 
 # --- who may see what -------------------------------------------------------------------------
+
 
 def sessions_visible_to(user) -> QuerySet[InterviewSession]:
     """Sessions `user` may open: their own, all for staff, and those their cohorts' members shared."""
@@ -91,6 +93,7 @@ def recommended_settings_for(user) -> dict[str, str]:
 
 
 # --- one interview's report -------------------------------------------------------------------
+
 
 @dataclass
 class QuestionResult:
@@ -184,8 +187,12 @@ def interview_report(*, session: InterviewSession, build_missing: bool = True) -
         if turn.question_number not in questions:
             q = turn.question
             questions[turn.question_number] = QuestionResult(
-                number=turn.question_number, text=q.text, kind=q.kind, hint=q.hint,
-                reference_answer=q.reference_answer, attempts=[],
+                number=turn.question_number,
+                text=q.text,
+                kind=q.kind,
+                hint=q.hint,
+                reference_answer=q.reference_answer,
+                attempts=[],
             )
         questions[turn.question_number].attempts.append(turn)
     results = list(questions.values())
@@ -200,16 +207,21 @@ def interview_report(*, session: InterviewSession, build_missing: bool = True) -
 
     if report is not None:
         counts = dict(
-            questions_asked=report.questions_asked, correct=report.correct_count,
-            partial=report.partial_count, incorrect=report.incorrect_count,
-            revealed=report.revealed_count, accuracy=report.accuracy,
+            questions_asked=report.questions_asked,
+            correct=report.correct_count,
+            partial=report.partial_count,
+            incorrect=report.incorrect_count,
+            revealed=report.revealed_count,
+            accuracy=report.accuracy,
         )
         speaking = report.speaking or _speaking_from_turns(turns)
     else:
         asked = len(results)
         counts = dict(
-            questions_asked=asked, correct=verdicts[Turn.Verdict.CORRECT],
-            partial=verdicts[Turn.Verdict.PARTIAL], incorrect=verdicts[Turn.Verdict.INCORRECT],
+            questions_asked=asked,
+            correct=verdicts[Turn.Verdict.CORRECT],
+            partial=verdicts[Turn.Verdict.PARTIAL],
+            incorrect=verdicts[Turn.Verdict.INCORRECT],
             revealed=sum(q.answer_revealed for q in results),
             accuracy=verdicts[Turn.Verdict.CORRECT] / asked if asked else None,
         )
@@ -236,6 +248,7 @@ def interview_report(*, session: InterviewSession, build_missing: bool = True) -
 
 
 # --- candidate dashboard ----------------------------------------------------------------------
+
 
 @dataclass
 class GroupStat:
@@ -288,29 +301,38 @@ def _group_stats(sessions: QuerySet[InterviewSession], key: str) -> list[GroupSt
     return stats
 
 
-def _suggest(by_topic: list[GroupStat], by_difficulty_of_topic: dict[str, str],
-             recommendation: dict[str, str]) -> Suggestion | None:
+def _suggest(
+    by_topic: list[GroupStat], by_difficulty_of_topic: dict[str, str], recommendation: dict[str, str]
+) -> Suggestion | None:
     practised = {s.key for s in by_topic}
     rec_topic = recommendation.get("topic")
     if rec_topic and rec_topic not in practised:
-        return Suggestion(rec_topic, recommendation.get("difficulty", "easy"),
-                          "Your instructor recommends this topic and you have not practised it yet.")
+        return Suggestion(
+            rec_topic,
+            recommendation.get("difficulty", "easy"),
+            "Your instructor recommends this topic and you have not practised it yet.",
+        )
     graded = [s for s in by_topic if s.accuracy is not None]
     if not graded:
         if rec_topic:
-            return Suggestion(rec_topic, recommendation.get("difficulty", "easy"),
-                              "Your instructor recommends this topic.")
+            return Suggestion(
+                rec_topic, recommendation.get("difficulty", "easy"), "Your instructor recommends this topic."
+            )
         return None
     weakest = min(graded, key=lambda s: s.accuracy)
     last_difficulty = by_difficulty_of_topic.get(weakest.key, "easy")
     if weakest.accuracy >= MASTERY_ACCURACY:
         level = DIFFICULTY_ORDER.index(last_difficulty) if last_difficulty in DIFFICULTY_ORDER else 0
         harder = DIFFICULTY_ORDER[min(level + 1, len(DIFFICULTY_ORDER) - 1)]
-        return Suggestion(weakest.key, harder,
-                          f"Every topic you practised is at {round(MASTERY_ACCURACY * 100)}% or better: "
-                          "try a harder level.")
-    return Suggestion(weakest.key, last_difficulty,
-                      f"Your weakest topic so far ({weakest.accuracy_percent}% accuracy).")
+        return Suggestion(
+            weakest.key,
+            harder,
+            f"Every topic you practised is at {round(MASTERY_ACCURACY * 100)}% or better: "
+            "try a harder level.",
+        )
+    return Suggestion(
+        weakest.key, last_difficulty, f"Your weakest topic so far ({weakest.accuracy_percent}% accuracy)."
+    )
 
 
 def candidate_dashboard(*, user) -> CandidateDashboard:
@@ -322,16 +344,25 @@ def candidate_dashboard(*, user) -> CandidateDashboard:
         accuracy=Avg("report__accuracy"),
     )
     recent = list(
-        sessions.order_by("-started_at")
-        .values("id", "started_at", "topic", "difficulty", "status",
-                "report__accuracy", "report__speaking", "report__dominant_expression")[:RECENT_SESSIONS_SHOWN]
+        sessions.order_by("-started_at").values(
+            "id",
+            "started_at",
+            "topic",
+            "difficulty",
+            "status",
+            "report__accuracy",
+            "report__speaking",
+            "report__dominant_expression",
+        )[:RECENT_SESSIONS_SHOWN]
     )
     recent.reverse()
     by_topic = _group_stats(sessions, "topic")
     by_difficulty = _group_stats(sessions, "difficulty")
     mix = list(
         ExpressionSample.objects.filter(session__owner=user)
-        .values_list("label").annotate(n=Count("id")).order_by("-n")
+        .values_list("label")
+        .annotate(n=Count("id"))
+        .order_by("-n")
     )
     recommendation = recommended_settings_for(user)
     last_difficulty_of_topic: dict[str, str] = {}
@@ -354,6 +385,7 @@ def candidate_dashboard(*, user) -> CandidateDashboard:
 
 
 # --- cohort dashboard -------------------------------------------------------------------------
+
 
 @dataclass
 class MemberStat:
@@ -401,29 +433,51 @@ def cohort_dashboard(*, cohort: Cohort, now=None) -> CohortDashboard:
     sessions = member_sessions(cohort)
     per_owner = {
         row["owner_id"]: row
-        for row in sessions.values("owner_id").annotate(
-            n=Count("id"), accuracy=Avg("report__accuracy"), last=Max("started_at")
-        ).order_by()
+        for row in sessions.values("owner_id")
+        .annotate(n=Count("id"), accuracy=Avg("report__accuracy"), last=Max("started_at"))
+        .order_by()
     }
     members = []
     memberships = cohort.memberships.order_by("user__username").values_list(
-        "user_id", "user__username", "user__display_name", "user__first_name", "user__last_name",
-        "user__email", "joined_at",
+        "user_id",
+        "user__username",
+        "user__display_name",
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+        "joined_at",
     )
     for user_id, username, display_name, first_name, last_name, email, joined_at in memberships:
         stats = per_owner.get(user_id, {})
         last = stats.get("last")
-        members.append(MemberStat(
-            user_id=user_id, name=display_name or f"{first_name} {last_name}".strip() or username,
-            email=email, joined_at=joined_at, sessions=stats.get("n", 0), accuracy=stats.get("accuracy"),
-            last_session_at=last, inactive=last is None or now - last > INACTIVE_AFTER,
-        ))
+        members.append(
+            MemberStat(
+                user_id=user_id,
+                name=display_name or f"{first_name} {last_name}".strip() or username,
+                email=email,
+                joined_at=joined_at,
+                sessions=stats.get("n", 0),
+                accuracy=stats.get("accuracy"),
+                last_session_at=last,
+                inactive=last is None or now - last > INACTIVE_AFTER,
+            )
+        )
     totals = sessions.aggregate(n=Count("id"), accuracy=Avg("report__accuracy"))
     # Only what the table shows: engine_state and the report's texts can be large.
     recent = list(
         sessions.select_related("owner", "report")
-        .only("id", "topic", "difficulty", "status", "started_at", "owner__username", "owner__display_name",
-              "owner__first_name", "owner__last_name", "report__accuracy")
+        .only(
+            "id",
+            "topic",
+            "difficulty",
+            "status",
+            "started_at",
+            "owner__username",
+            "owner__display_name",
+            "owner__first_name",
+            "owner__last_name",
+            "report__accuracy",
+        )
         .order_by("-started_at")[:RECENT_SESSIONS_SHOWN]
     )
     return CohortDashboard(
@@ -438,6 +492,7 @@ def cohort_dashboard(*, cohort: Cohort, now=None) -> CohortDashboard:
 
 
 # --- admin overview ---------------------------------------------------------------------------
+
 
 @dataclass
 class AdminOverview:
@@ -472,8 +527,10 @@ def admin_overview(*, days: int = 30, now=None) -> AdminOverview:
         for service, backend in (combination or {}).items():
             providers[(service, str(backend))] += n
     return AdminOverview(
-        days=[(first_day + timedelta(days=i), per_day.get(first_day + timedelta(days=i), 0))
-              for i in range(days)],
+        days=[
+            (first_day + timedelta(days=i), per_day.get(first_day + timedelta(days=i), 0))
+            for i in range(days)
+        ],
         by_topic=_group_stats(InterviewSession.objects.all(), "topic"),
         fallback_total=totals["fallbacks"] or 0,
         sessions_with_fallback=totals["with_fallback"],

@@ -1,4 +1,5 @@
 """Analytics pages: interview report, candidate dashboard, cohorts, CSV exports and the admin overview."""
+
 from __future__ import annotations
 
 from django.contrib import admin, messages
@@ -35,6 +36,7 @@ from interviews.catalog import TOPICS
 
 # --- reports ----------------------------------------------------------------------------------
 
+
 def _visible_session(request, pk: int):
     return get_object_or_404(sessions_visible_to(request.user).select_related("owner", "report"), pk=pk)
 
@@ -42,12 +44,16 @@ def _visible_session(request, pk: int):
 @login_required
 def report(request, pk: int):
     view = interview_report(session=_visible_session(request, pk))
-    return render(request, "analytics/report.html", {
-        "view": view,
-        "session": view.session,
-        "timeline_chart": charts.expression_timeline(view) if view.expression_timeline else None,
-        "is_owner": view.session.owner_id == request.user.pk,
-    })
+    return render(
+        request,
+        "analytics/report.html",
+        {
+            "view": view,
+            "session": view.session,
+            "timeline_chart": charts.expression_timeline(view) if view.expression_timeline else None,
+            "is_owner": view.session.owner_id == request.user.pk,
+        },
+    )
 
 
 @login_required
@@ -61,16 +67,22 @@ def report_markdown(request, pk: int):
 
 # --- candidate dashboard ----------------------------------------------------------------------
 
+
 @login_required
 def dashboard(request):
     data = candidate_dashboard(user=request.user)
-    return render(request, "analytics/dashboard.html", {
-        "dashboard": data,
-        "charts": charts.candidate_charts(data) if not data.is_empty else {},
-    })
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "dashboard": data,
+            "charts": charts.candidate_charts(data) if not data.is_empty else {},
+        },
+    )
 
 
 # --- cohorts ----------------------------------------------------------------------------------
+
 
 def _taught_cohort(request, pk: int) -> Cohort:
     """The cohort if the user teaches it: 403 for candidates, 404 for another instructor's cohort."""
@@ -81,11 +93,15 @@ def _taught_cohort(request, pk: int) -> Cohort:
 
 @login_required
 def cohort_list(request):
-    return render(request, "analytics/cohort_list.html", {
-        "taught": cohorts_taught_by(request.user).order_by("name") if request.user.is_instructor else [],
-        "joined": cohorts_joined_by(request.user),
-        "join_form": JoinForm(),
-    })
+    return render(
+        request,
+        "analytics/cohort_list.html",
+        {
+            "taught": cohorts_taught_by(request.user).order_by("name") if request.user.is_instructor else [],
+            "joined": cohorts_joined_by(request.user),
+            "join_form": JoinForm(),
+        },
+    )
 
 
 @login_required
@@ -108,20 +124,27 @@ def cohort_detail(request, pk: int):
         form = RecommendationForm(request.POST or None, instance=cohort)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            set_recommendation(cohort=cohort, topic=data["recommended_topic"],
-                               position=data["recommended_position"],
-                               difficulty=data["recommended_difficulty"])
+            set_recommendation(
+                cohort=cohort,
+                topic=data["recommended_topic"],
+                position=data["recommended_position"],
+                difficulty=data["recommended_difficulty"],
+            )
             messages.success(request, "Recommendation saved: members' start form now suggests it.")
             return redirect("analytics:cohort_detail", pk=cohort.pk)
         data = cohort_dashboard(cohort=cohort)
-        return render(request, "analytics/cohort_detail.html", {
-            "dashboard": data,
-            "cohort": cohort,
-            "form": form,
-            "charts": charts.cohort_charts(data),
-            "join_url": request.build_absolute_uri(cohort_join_url(cohort)),
-            "topics": TOPICS,
-        })
+        return render(
+            request,
+            "analytics/cohort_detail.html",
+            {
+                "dashboard": data,
+                "cohort": cohort,
+                "form": form,
+                "charts": charts.cohort_charts(data),
+                "join_url": request.build_absolute_uri(cohort_join_url(cohort)),
+                "topics": TOPICS,
+            },
+        )
     cohort = get_object_or_404(cohorts_joined_by(request.user), pk=pk)
     return render(request, "analytics/cohort_member.html", {"cohort": cohort})
 
@@ -175,13 +198,16 @@ def cohort_leave(request, pk: int):
 
 # --- CSV exports ------------------------------------------------------------------------------
 
+
 def _export(request, pk: int, *, kind: str):
     cohort = _taught_cohort(request, pk)
     filters = ExportFilterForm(request.GET)
     if not filters.is_valid():
         return HttpResponseBadRequest("Invalid filter: use ?from=YYYY-MM-DD&to=YYYY-MM-DD&topic=slug")
     sessions = exports.filtered_sessions(
-        cohort, start=filters.cleaned_data["from_"], end=filters.cleaned_data["to"],
+        cohort,
+        start=filters.cleaned_data["from_"],
+        end=filters.cleaned_data["to"],
         topic=filters.cleaned_data["topic"],
     )
     if kind == "sessions":
@@ -207,21 +233,33 @@ def export_answers(request, pk: int):
 
 # --- admin overview ---------------------------------------------------------------------------
 
+
 def _admin_overview(request):
     data = admin_overview()
-    return render(request, "analytics/admin_overview.html", {
-        **admin.site.each_context(request),
-        "title": "Analytics overview",
-        "overview": data,
-        "days_chart": {
-            "type": "bar",
-            "data": {"labels": [day.strftime("%d %b") for day, _ in data.days],
-                     "datasets": [{"label": "sessions started", "data": [n for _, n in data.days],
-                                   "backgroundColor": charts.PALETTE[0]}]},
-            "options": {"plugins": {"legend": {"display": False}}},
+    return render(
+        request,
+        "analytics/admin_overview.html",
+        {
+            **admin.site.each_context(request),
+            "title": "Analytics overview",
+            "overview": data,
+            "days_chart": {
+                "type": "bar",
+                "data": {
+                    "labels": [day.strftime("%d %b") for day, _ in data.days],
+                    "datasets": [
+                        {
+                            "label": "sessions started",
+                            "data": [n for _, n in data.days],
+                            "backgroundColor": charts.PALETTE[0],
+                        }
+                    ],
+                },
+                "options": {"plugins": {"legend": {"display": False}}},
+            },
+            "topic_chart": charts.accuracy_bars(data.by_topic, "accuracy %"),
         },
-        "topic_chart": charts.accuracy_bars(data.by_topic, "accuracy %"),
-    })
+    )
 
 
 # admin_view: staff only, anyone else goes to the admin login page, like every other admin page.

@@ -1,4 +1,5 @@
 """Helpers shared by the AI service benchmarks: Django setup for standalone runs, word error rate, the table printer."""
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,10 @@ def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
     for i, r in enumerate(ref, 1):
         previous, distance[0] = distance[0], i
         for j, h in enumerate(hyp, 1):
-            previous, distance[j] = distance[j], min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h))
+            previous, distance[j] = (
+                distance[j],
+                min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h)),
+            )
     return distance[-1], len(ref)
 
 

@@ -11,6 +11,7 @@ Export peak memory is measured with tracemalloc while the streamed response is c
 across row counts means constant memory; a buffered export of the largest cohort is shown for contrast.
 Targets: dashboard p95 < 300 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,10 @@ def _scratch_database(url: str):
     scratch = environ.Env.db_url_config(url)
     # OPTIONS are backend-specific (SQLite's "timeout" is an error to psycopg): take only the scratch URL's.
     connections.settings["default"] = {
-        **original, **scratch, "OPTIONS": scratch.get("OPTIONS", {}), "CONN_MAX_AGE": 600,
+        **original,
+        **scratch,
+        "OPTIONS": scratch.get("OPTIONS", {}),
+        "CONN_MAX_AGE": 600,
     }
     del connections["default"]
     try:
@@ -82,15 +86,23 @@ def _generate(users: int) -> dict:
     password = make_password("bench-password")
 
     questions = Question.objects.bulk_create(
-        Question(text=f"Benchmark question {i} about {topics[i % len(topics)]}?", topic=topics[i % len(topics)],
-                 difficulty=difficulties[i % 3], reference_answer="A reference answer of moderate length. " * 3,
-                 hint="A hint.", key_points=["one", "two"])
+        Question(
+            text=f"Benchmark question {i} about {topics[i % len(topics)]}?",
+            topic=topics[i % len(topics)],
+            difficulty=difficulties[i % 3],
+            reference_answer="A reference answer of moderate length. " * 3,
+            hint="A hint.",
+            key_points=["one", "two"],
+        )
         for i in range(240)
     )
-    instructor = User.objects.create(username="bench-instructor", email="instructor@bench.test", password=password)
+    instructor = User.objects.create(
+        username="bench-instructor", email="instructor@bench.test", password=password
+    )
     instructor.groups.add(Group.objects.get_or_create(name=INSTRUCTOR_GROUP)[0])
-    staff = User.objects.create(username="bench-staff", email="staff@bench.test", password=password,
-                                is_staff=True)
+    staff = User.objects.create(
+        username="bench-staff", email="staff@bench.test", password=password, is_staff=True
+    )
     candidates = User.objects.bulk_create(
         (User(username=f"bench{i}", email=f"bench{i}@bench.test", password=password) for i in range(users)),
         batch_size=BATCH,
@@ -101,46 +113,85 @@ def _generate(users: int) -> dict:
     started_field.auto_now_add = False
     try:
         for first in range(0, users, 50):  # 50 users = 1,000 sessions, 8,000 turns per round trip
-            chunk = candidates[first:first + 50]
+            chunk = candidates[first : first + 50]
             starts = [now - timedelta(days=rng.uniform(0, 60)) for _ in range(len(chunk) * SESSIONS_PER_USER)]
             sessions = InterviewSession.objects.bulk_create(
-                (InterviewSession(
-                    owner=user, candidate_name=user.username, topic=rng.choice(topics), position="sde",
-                    difficulty=rng.choice(difficulties), status=InterviewSession.Status.FINISHED,
-                    started_at=started, ended_at=started + timedelta(minutes=15),
-                    providers={"stt": "FasterWhisperSTT", "llm": rng.choice(["EmbeddedLLM", "HuggingFaceLLM"])},
-                    fallback_count=rng.choice([0, 0, 0, 1]),
-                ) for user, started in zip(
-                    (user for user in chunk for _ in range(SESSIONS_PER_USER)), starts, strict=True
-                )),
+                (
+                    InterviewSession(
+                        owner=user,
+                        candidate_name=user.username,
+                        topic=rng.choice(topics),
+                        position="sde",
+                        difficulty=rng.choice(difficulties),
+                        status=InterviewSession.Status.FINISHED,
+                        started_at=started,
+                        ended_at=started + timedelta(minutes=15),
+                        providers={
+                            "stt": "FasterWhisperSTT",
+                            "llm": rng.choice(["EmbeddedLLM", "HuggingFaceLLM"]),
+                        },
+                        fallback_count=rng.choice([0, 0, 0, 1]),
+                    )
+                    for user, started in zip(
+                        (user for user in chunk for _ in range(SESSIONS_PER_USER)), starts, strict=True
+                    )
+                ),
                 batch_size=BATCH,
             )
             turns, samples, reports = [], [], []
             for session in sessions:
-                verdicts = [rng.choice(["correct", "correct", "partial", "incorrect"])
-                            for _ in range(ANSWERS_PER_SESSION)]
+                verdicts = [
+                    rng.choice(["correct", "correct", "partial", "incorrect"])
+                    for _ in range(ANSWERS_PER_SESSION)
+                ]
                 for number, verdict in enumerate(verdicts, start=1):
-                    turns.append(Turn(
-                        session=session, question=rng.choice(questions), question_number=number,
-                        transcript="An answer of about twenty words, spoken by the candidate during the "
-                                   "benchmark interview, with a few details.",
-                        input_mode="spoken", verdict=verdict, score=rng.random(),
-                        words_per_minute=rng.uniform(90, 170), filler_count=rng.randint(0, 6),
-                        pause_count=rng.randint(0, 4), stt_ms=rng.randint(300, 900), eval_ms=rng.randint(50, 400),
-                        tts_ms=rng.randint(200, 400),
-                    ))
-                samples += [ExpressionSample(session=session, offset_seconds=i * 30.0,
-                                             label=rng.choice(["neutral", "happy", "sad", "surprise"]),
-                                             confidence=0.8) for i in range(SAMPLES_PER_SESSION)]
+                    turns.append(
+                        Turn(
+                            session=session,
+                            question=rng.choice(questions),
+                            question_number=number,
+                            transcript="An answer of about twenty words, spoken by the candidate during the "
+                            "benchmark interview, with a few details.",
+                            input_mode="spoken",
+                            verdict=verdict,
+                            score=rng.random(),
+                            words_per_minute=rng.uniform(90, 170),
+                            filler_count=rng.randint(0, 6),
+                            pause_count=rng.randint(0, 4),
+                            stt_ms=rng.randint(300, 900),
+                            eval_ms=rng.randint(50, 400),
+                            tts_ms=rng.randint(200, 400),
+                        )
+                    )
+                samples += [
+                    ExpressionSample(
+                        session=session,
+                        offset_seconds=i * 30.0,
+                        label=rng.choice(["neutral", "happy", "sad", "surprise"]),
+                        confidence=0.8,
+                    )
+                    for i in range(SAMPLES_PER_SESSION)
+                ]
                 correct = verdicts.count("correct")
-                reports.append(Report(
-                    session=session, accuracy=correct / ANSWERS_PER_SESSION, questions_asked=ANSWERS_PER_SESSION,
-                    correct_count=correct, partial_count=verdicts.count("partial"),
-                    incorrect_count=verdicts.count("incorrect"), dominant_expression="neutral",
-                    strengths=["Clear structure"], weaknesses=["Depth"], improvements=["Practise more"],
-                    speaking={"words_per_minute": rng.uniform(90, 170), "filler_rate": rng.uniform(0, 8),
-                              "pauses_per_answer": rng.uniform(0, 3)},
-                ))
+                reports.append(
+                    Report(
+                        session=session,
+                        accuracy=correct / ANSWERS_PER_SESSION,
+                        questions_asked=ANSWERS_PER_SESSION,
+                        correct_count=correct,
+                        partial_count=verdicts.count("partial"),
+                        incorrect_count=verdicts.count("incorrect"),
+                        dominant_expression="neutral",
+                        strengths=["Clear structure"],
+                        weaknesses=["Depth"],
+                        improvements=["Practise more"],
+                        speaking={
+                            "words_per_minute": rng.uniform(90, 170),
+                            "filler_rate": rng.uniform(0, 8),
+                            "pauses_per_answer": rng.uniform(0, 3),
+                        },
+                    )
+                )
             Turn.objects.bulk_create(turns, batch_size=BATCH)
             ExpressionSample.objects.bulk_create(samples, batch_size=BATCH)
             Report.objects.bulk_create(reports, batch_size=BATCH)
@@ -205,36 +256,77 @@ def _measure(backend: str, users: int) -> list[dict]:
     generated_s = time.perf_counter() - started
     rows: list[dict] = []
     sessions = users * SESSIONS_PER_USER
-    rows.append({"backend": backend, "scenario": f"generate {users} users", "rows": sessions * ANSWERS_PER_SESSION,
-                 "seconds": round(generated_s, 1)})
+    rows.append(
+        {
+            "backend": backend,
+            "scenario": f"generate {users} users",
+            "rows": sessions * ANSWERS_PER_SESSION,
+            "seconds": round(generated_s, 1),
+        }
+    )
 
     client = Client(SERVER_NAME="localhost")
     client.force_login(User.objects.get(pk=ids["candidates"][0]))
     p50, p95 = _time_requests(client, ["/analytics/"] * DASHBOARD_REQUESTS)
-    rows.append({"backend": backend, "scenario": f"candidate dashboard ({SESSIONS_PER_USER} sessions)",
-                 "p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "ok": p95 < TARGET_P95_MS})
+    rows.append(
+        {
+            "backend": backend,
+            "scenario": f"candidate dashboard ({SESSIONS_PER_USER} sessions)",
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "ok": p95 < TARGET_P95_MS,
+        }
+    )
     p50, p95 = _time_requests(client, [f"/analytics/reports/{ids['session']}/"] * DASHBOARD_REQUESTS)
-    rows.append({"backend": backend, "scenario": "report page (8 answers)",
-                 "p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "ok": p95 < TARGET_P95_MS})
+    rows.append(
+        {
+            "backend": backend,
+            "scenario": "report page (8 answers)",
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "ok": p95 < TARGET_P95_MS,
+        }
+    )
 
     client.force_login(User.objects.get(pk=ids["instructor"]))
     largest = max(ids["cohorts"])
     p50, p95 = _time_requests(client, [f"/analytics/cohorts/{ids['cohorts'][largest]}/"] * DASHBOARD_REQUESTS)
-    rows.append({"backend": backend, "scenario": f"cohort dashboard ({largest} members)",
-                 "p50_ms": round(p50, 1), "p95_ms": round(p95, 1), "ok": p95 < TARGET_P95_MS})
+    rows.append(
+        {
+            "backend": backend,
+            "scenario": f"cohort dashboard ({largest} members)",
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "ok": p95 < TARGET_P95_MS,
+        }
+    )
 
     staff_client = Client(SERVER_NAME="localhost")
     staff_client.force_login(User.objects.get(pk=ids["staff"]))
     p50, p95 = _time_requests(staff_client, ["/analytics/admin/"] * 10)
-    rows.append({"backend": backend, "scenario": f"admin overview ({sessions} sessions)",
-                 "p50_ms": round(p50, 1), "p95_ms": round(p95, 1)})
+    rows.append(
+        {
+            "backend": backend,
+            "scenario": f"admin overview ({sessions} sessions)",
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+        }
+    )
 
     for size, cohort_pk in sorted(ids["cohorts"].items()):
         for kind in ("sessions", "answers"):
             seconds, peak, body = _export(client, f"/analytics/cohorts/{cohort_pk}/export/{kind}.csv")
             n = size * SESSIONS_PER_USER * (ANSWERS_PER_SESSION if kind == "answers" else 1)
-            rows.append({"backend": backend, "scenario": f"export {kind}.csv ({size} members)", "rows": n,
-                         "seconds": round(seconds, 2), "peak_kb": peak // 1024, "csv_kb": body // 1024})
+            rows.append(
+                {
+                    "backend": backend,
+                    "scenario": f"export {kind}.csv ({size} members)",
+                    "rows": n,
+                    "seconds": round(seconds, 2),
+                    "peak_kb": peak // 1024,
+                    "csv_kb": body // 1024,
+                }
+            )
 
     # Contrast: the same answers export built in memory (a plain HttpResponse) grows with the rows.
     from accounts.models import Cohort
@@ -252,9 +344,16 @@ def _measure(backend: str, users: int) -> list[dict]:
     buffered()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    rows.append({"backend": backend, "scenario": f"answers buffered, for contrast ({largest} members)",
-                 "rows": largest * SESSIONS_PER_USER * ANSWERS_PER_SESSION, "seconds": round(seconds, 2),
-                 "peak_kb": peak // 1024, "csv_kb": len(body) // 1024})
+    rows.append(
+        {
+            "backend": backend,
+            "scenario": f"answers buffered, for contrast ({largest} members)",
+            "rows": largest * SESSIONS_PER_USER * ANSWERS_PER_SESSION,
+            "seconds": round(seconds, 2),
+            "peak_kb": peak // 1024,
+            "csv_kb": len(body) // 1024,
+        }
+    )
     return rows
 
 
@@ -263,7 +362,9 @@ def _postgres_url(explicit: str | None) -> str | None:
     if not url.startswith(("postgres://", "postgresql://")):
         return None
     if "bench" not in url.rsplit("/", 1)[-1]:
-        print(f"Skipping PostgreSQL: {url.rsplit('@', 1)[-1]} is not a scratch database (name must contain 'bench').")
+        print(
+            f"Skipping PostgreSQL: {url.rsplit('@', 1)[-1]} is not a scratch database (name must contain 'bench')."
+        )
         return None
     return url
 
@@ -278,10 +379,13 @@ def run(users: int | None = None, database_url: str | None = None) -> list[dict]
         targets.append(("postgresql", postgres))
     rows: list[dict] = []
     # Production-like: no DEBUG query log, plain static storage (no manifest needed), fast hashing.
-    storages = {**settings.STORAGES,
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(DEBUG=False, STORAGES=storages,
-                           PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(
+        DEBUG=False, STORAGES=storages, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
         for backend, url in targets:
             if backend == "sqlite":
                 SQLITE_PATH.unlink(missing_ok=True)
@@ -293,7 +397,9 @@ def run(users: int | None = None, database_url: str | None = None) -> list[dict]
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=int(os.environ.get("BENCH_ANALYTICS_USERS", "1000")))
-    parser.add_argument("--database-url", help="a scratch PostgreSQL database (its name must contain 'bench')")
+    parser.add_argument(
+        "--database-url", help="a scratch PostgreSQL database (its name must contain 'bench')"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interbot_site.settings")
     os.environ.setdefault("DEBUG", "1")
@@ -303,7 +409,9 @@ def main(argv: list[str]) -> int:
     django.setup()
     from benchmarks.run import print_table
 
-    print_table(f"bench_analytics ({args.users} users)", run(users=args.users, database_url=args.database_url))
+    print_table(
+        f"bench_analytics ({args.users} users)", run(users=args.users, database_url=args.database_url)
+    )
     return 0
 
 

@@ -7,6 +7,7 @@
 Questions are split by id: sub-number odd (1.1, 1.3, ...) -> "fit", even -> "held-out". Constants in
 interviews/services/grading.py come from --fit on the fit split only; the held-out row is the honest figure.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,11 +49,15 @@ def load_asag():
 
     with open(ASAG / "questions.csv", newline="") as f:
         questions = {
-            row["id"]: QuestionRef(id=i, text=row["question"], kind="topic", reference_answer=row["reference_answer"])
+            row["id"]: QuestionRef(
+                id=i, text=row["question"], kind="topic", reference_answer=row["reference_answer"]
+            )
             for i, row in enumerate(csv.DictReader(f))
         }
     with open(ASAG / "answers.csv", newline="") as f:
-        samples = [Sample(r["id"], r["answer"], float(r["score"]), r["correct"] == "1") for r in csv.DictReader(f)]
+        samples = [
+            Sample(r["id"], r["answer"], float(r["score"]), r["correct"] == "1") for r in csv.DictReader(f)
+        ]
     return questions, samples
 
 
@@ -112,7 +117,9 @@ def run() -> list[dict]:
     embedding_grader = EmbeddingGrader()
     for split in ("held-out", "fit"):
         subset = [s for s in samples if split_of(s.question_id) == split]
-        rows.append({"grader": "EmbeddingGrader", "split": split, **evaluate(embedding_grader, questions, subset)})
+        rows.append(
+            {"grader": "EmbeddingGrader", "split": split, **evaluate(embedding_grader, questions, subset)}
+        )
 
     llm = None
     try:
@@ -122,20 +129,33 @@ def run() -> list[dict]:
     except Exception as error:  # noqa: BLE001 - the table says why the row is missing
         print(f"note: LLM grader skipped ({type(error).__name__}: {error})")
     if llm is None:
-        print("note: no LLM configured (settings.AI_SERVICES['llm']['BACKEND'] is empty): LLM grader row skipped")
+        print(
+            "note: no LLM configured (settings.AI_SERVICES['llm']['BACKEND'] is empty): LLM grader row skipped"
+        )
     else:
         subset = [s for s in samples if split_of(s.question_id) == "held-out"]
-        rows.append({"grader": "LLMGrader", "split": "held-out",
-                     **evaluate(LLMGrader(llm, embedding_grader), questions, subset)})
+        rows.append(
+            {
+                "grader": "LLMGrader",
+                "split": "held-out",
+                **evaluate(LLMGrader(llm, embedding_grader), questions, subset),
+            }
+        )
     return rows
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"ASAG (UNT CS short answers, Mohler et al. 2011); majority baseline accuracy {MAJORITY_BASELINE:.0%}")
-    print(f"{'grader':<16} {'split':<9} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'pearson r':>10} {'p50 ms':>8} {'p95 ms':>8}")
+    print(
+        f"ASAG (UNT CS short answers, Mohler et al. 2011); majority baseline accuracy {MAJORITY_BASELINE:.0%}"
+    )
+    print(
+        f"{'grader':<16} {'split':<9} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'pearson r':>10} {'p50 ms':>8} {'p95 ms':>8}"
+    )
     for r in rows:
-        print(f"{r['grader']:<16} {r['split']:<9} {r['n']:>5} {r['accuracy']:>9.3f} {r['macro_f1']:>9.3f} "
-              f"{r['pearson_r']:>10.3f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}")
+        print(
+            f"{r['grader']:<16} {r['split']:<9} {r['n']:>5} {r['accuracy']:>9.3f} {r['macro_f1']:>9.3f} "
+            f"{r['pearson_r']:>10.3f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}"
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -176,8 +196,11 @@ def _fit_key_point_rule(analyses, samples) -> dict:
     highest min_semantic (the strictest semantic support that costs nothing here), then to the lowest
     margin_alone (the most paraphrase-friendly rule).
     """
-    single = [(a.key_points[0], s.correct) for a, s in zip(analyses, samples, strict=True)
-              if len(a.key_points) == 1 and not a.non_answer]
+    single = [
+        (a.key_points[0], s.correct)
+        for a, s in zip(analyses, samples, strict=True)
+        if len(a.key_points) == 1 and not a.non_answer
+    ]
     semantic = np.array([k.semantic for k, _ in single])
     margin = np.array([k.margin for k, _ in single])
     lexical = np.array([k.lexical for k, _ in single])
@@ -192,14 +215,20 @@ def _fit_key_point_rule(analyses, samples) -> dict:
                     f1 = macro_f1(truth, supported & ((combined >= threshold) | (margin >= margin_alone)))
                     if f1 > best[0] + 1e-9:
                         best = (f1, float(weight), float(threshold), float(margin_alone), float(min_semantic))
-    return {"rule": {"weight": best[1], "threshold": best[2], "margin_alone": best[3], "min_semantic": best[4]},
-            "kp_f1": best[0], "kp_n": len(single)}
+    return {
+        "rule": {"weight": best[1], "threshold": best[2], "margin_alone": best[3], "min_semantic": best[4]},
+        "kp_f1": best[0],
+        "kp_n": len(single),
+    }
 
 
 def _fit_relevance_floor(analyses, samples) -> float:
     """The cosine(answer, reference) that best separates answers the humans gave any credit (grade >= 2.5)."""
-    answered = [(a.reference_similarity, s.grade >= 2.5) for a, s in zip(analyses, samples, strict=True)
-                if not a.non_answer]
+    answered = [
+        (a.reference_similarity, s.grade >= 2.5)
+        for a, s in zip(analyses, samples, strict=True)
+        if not a.non_answer
+    ]
     similarity = np.array([x for x, _ in answered])
     credited = np.array([c for _, c in answered])
     return _best_threshold(similarity, credited)
@@ -246,11 +275,15 @@ def fit() -> None:
         scores, predicted = _apply(c, [analyses[i] for i in idx])
         truth = np.array([samples[i].correct for i in idx])
         grades = np.array([samples[i].grade for i in idx])
-        print(f"{label:<34} n={len(idx):>4} acc={np.mean(truth == predicted):.3f} "
-              f"macroF1={macro_f1(truth, predicted):.3f} r={pearson(scores, grades):.3f}")
+        print(
+            f"{label:<34} n={len(idx):>4} acc={np.mean(truth == predicted):.3f} "
+            f"macroF1={macro_f1(truth, predicted):.3f} r={pearson(scores, grades):.3f}"
+        )
 
-    print(f"fit questions: {len({samples[i].question_id for i in fit_idx})}, "
-          f"held-out questions: {len({samples[i].question_id for i in out_idx})}")
+    print(
+        f"fit questions: {len({samples[i].question_id for i in fit_idx})}, "
+        f"held-out questions: {len({samples[i].question_id for i in out_idx})}"
+    )
     report("fit split (in-sample)", fit_idx, constants)
     report("held-out split", out_idx, constants)
 
@@ -269,8 +302,10 @@ def fit() -> None:
         pred_all += list(predicted)
         score_all += list(scores)
     t, p = np.array(truth_all), np.array(pred_all)
-    print(f"{'6-fold CV grouped by question':<34} n={len(t):>4} acc={np.mean(t == p):.3f} "
-          f"macroF1={macro_f1(t, p):.3f} r={pearson(np.array(score_all), np.array(grade_all)):.3f}")
+    print(
+        f"{'6-fold CV grouped by question':<34} n={len(t):>4} acc={np.mean(t == p):.3f} "
+        f"macroF1={macro_f1(t, p):.3f} r={pearson(np.array(score_all), np.array(grade_all)):.3f}"
+    )
     for k, name in enumerate(FEATURE_NAMES):
         x = np.array([analyses[i].features(constants["rule"])[k] for i in fit_idx])
         g = np.array([samples[i].grade for i in fit_idx])
@@ -282,7 +317,9 @@ def fit() -> None:
     print(f"CORRECT_THRESHOLD = {constants['correct']:.3f}")
     print(f"PARTIAL_THRESHOLD = {constants['partial']:.3f}")
     print(f"KEY_POINT_MARGIN_WEIGHT = {rule['weight']:.2f}")
-    print(f"KEY_POINT_THRESHOLD = {rule['threshold']:.2f}  # macro-F1 {constants['kp_f1']:.3f} on {constants['kp_n']} answers")
+    print(
+        f"KEY_POINT_THRESHOLD = {rule['threshold']:.2f}  # macro-F1 {constants['kp_f1']:.3f} on {constants['kp_n']} answers"
+    )
     print(f"KEY_POINT_MARGIN_ALONE = {rule['margin_alone']:.2f}")
     print(f"KEY_POINT_MIN_SEMANTIC = {rule['min_semantic']:.2f}")
     print(f"RELEVANCE_FLOOR = {constants['floor']:.3f}")
@@ -307,9 +344,18 @@ def bank_questions():
     for path in sorted((ROOT / "interviews" / "bank" / "data").glob("*.json")):
         data = json.loads(path.read_text())
         for i, q in enumerate(data["questions"]):
-            refs.append(QuestionRef(id=len(refs) + i, text=q["text"], kind=q["kind"], topic=data["topic"],
-                                    reference_answer=q["reference_answer"], key_points=tuple(q["key_points"]),
-                                    hint=q["hint"], difficulty=q["difficulty"]))
+            refs.append(
+                QuestionRef(
+                    id=len(refs) + i,
+                    text=q["text"],
+                    kind=q["kind"],
+                    topic=data["topic"],
+                    reference_answer=q["reference_answer"],
+                    key_points=tuple(q["key_points"]),
+                    hint=q["hint"],
+                    difficulty=q["difficulty"],
+                )
+            )
     return refs
 
 
@@ -318,8 +364,13 @@ def cross_check(grader, *, n: int = CROSS_QUESTIONS, seed: int = 0) -> dict:
     refs = bank_questions()
     rng = np.random.default_rng(seed)
     picked = rng.choice(len(refs), size=n, replace=False)
-    counts = {"n": n, "off_topic_incorrect": 0, "off_topic_partial": 0, "reference_correct": 0,
-              "key_points_correct": 0}
+    counts = {
+        "n": n,
+        "off_topic_incorrect": 0,
+        "off_topic_partial": 0,
+        "reference_correct": 0,
+        "key_points_correct": 0,
+    }
     failures = []
     for index in picked:
         question = refs[index]
@@ -334,8 +385,10 @@ def cross_check(grader, *, n: int = CROSS_QUESTIONS, seed: int = 0) -> dict:
         counts["reference_correct"] += own == "correct"
         counts["key_points_correct"] += joined == "correct"
         if off_topic != "incorrect" or own != "correct" or joined != "correct":
-            failures.append(f"  {question.topic}/{question.text[:60]!r}: off-topic {off_topic}, own {own}, "
-                            f"key points {joined}")
+            failures.append(
+                f"  {question.topic}/{question.text[:60]!r}: off-topic {off_topic}, own {own}, "
+                f"key points {joined}"
+            )
     counts["failures"] = failures
     return counts
 
@@ -343,8 +396,10 @@ def cross_check(grader, *, n: int = CROSS_QUESTIONS, seed: int = 0) -> dict:
 def print_cross(counts: dict) -> None:
     n = counts["n"]
     print(f"Question bank cross-check, {n} random questions (seed 0)")
-    print(f"  another topic's reference graded incorrect: {counts['off_topic_incorrect']}/{n} "
-          f"(partial {counts['off_topic_partial']})")
+    print(
+        f"  another topic's reference graded incorrect: {counts['off_topic_incorrect']}/{n} "
+        f"(partial {counts['off_topic_partial']})"
+    )
     print(f"  own reference answer graded correct:        {counts['reference_correct']}/{n}")
     print(f"  joined key points graded correct:           {counts['key_points_correct']}/{n}")
     print("\n".join(counts["failures"]))

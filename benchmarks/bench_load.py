@@ -14,6 +14,7 @@ worst case; 30: arrivals spread evenly over 30 s, as a class trickling in), DATA
 INFERENCE_WORKERS (passed to the server, as are the other settings' env vars: STT_BEAM_SIZE, STT_CPU_THREADS,
 TTS_THREADS, TTS_CACHE_SENTENCES, INFERENCE_BLAS_THREADS). Loopback only.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -98,8 +99,9 @@ def _prepare_database(env: dict[str, str], usernames: list[str]) -> dict[str, di
     """
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([python, "manage.py", "load_question_bank"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [python, "manage.py", "load_question_bank"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     script = (
         "import json\n"
         "from importlib import import_module\n"
@@ -119,8 +121,14 @@ def _prepare_database(env: dict[str, str], usernames: list[str]) -> dict[str, di
         "    cookies[name] = {settings.SESSION_COOKIE_NAME: session.session_key}\n"
         "print('COOKIES=' + json.dumps(cookies))\n"
     )
-    done = subprocess.run([python, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [python, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     line = next(line for line in done.stdout.splitlines() if line.startswith("COOKIES="))
     return json.loads(line.removeprefix("COOKIES="))
 
@@ -129,8 +137,20 @@ def _start_server(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen,
     port = _free_port()
     log = open(workdir / "daphne.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "interbot_site.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "interbot_site.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -183,8 +203,12 @@ async def _start(client: httpx.AsyncClient, username: str) -> int:
     response = await client.post(
         "/interviews/new/",
         data={
-            "csrfmiddlewaretoken": _csrf(page.text), "candidate_name": username, "topic": "python",
-            "position": "sde", "difficulty": "medium", "consent_audio": "on",
+            "csrfmiddlewaretoken": _csrf(page.text),
+            "candidate_name": username,
+            "topic": "python",
+            "position": "sde",
+            "difficulty": "medium",
+            "consent_audio": "on",
         },
     )
     found = re.search(r"/interviews/(\d+)/live/", str(response.url))
@@ -205,21 +229,36 @@ class GradioPage:
     async def upload(self, wav: Path) -> dict:
         with open(wav, "rb") as handle:
             response = await self.client.post(
-                f"{GRADIO_ROOT}/gradio_api/upload", params={"upload_id": uuid.uuid4().hex[:11]},
+                f"{GRADIO_ROOT}/gradio_api/upload",
+                params={"upload_id": uuid.uuid4().hex[:11]},
                 files={"files": ("audio.wav", handle, "audio/wav")},
             )
         response.raise_for_status()
         path = response.json()[0]
-        return {"path": path, "orig_name": "audio.wav", "mime_type": "audio/wav", "size": wav.stat().st_size,
-                "meta": {"_type": "gradio.FileData"}}
+        return {
+            "path": path,
+            "orig_name": "audio.wav",
+            "mime_type": "audio/wav",
+            "size": wav.stat().st_size,
+            "meta": {"_type": "gradio.FileData"},
+        }
 
-    async def run_event(self, name: str, data: list, *, timeout: float, joined: asyncio.Event | None = None) -> dict:
+    async def run_event(
+        self, name: str, data: list, *, timeout: float, joined: asyncio.Event | None = None
+    ) -> dict:
         """Join the queue for one event and read its stream until it completes; returns the completion message."""
         response = await self.client.post(
             f"{GRADIO_ROOT}/gradio_api/queue/join",
-            params={"session": self.session_pk},  # the page's own query string, as Gradio's JS client sends it
-            json={"data": data, "event_data": None, "fn_index": self.events.fn_index[name],
-                  "trigger_id": None, "session_hash": self.session_hash},
+            params={
+                "session": self.session_pk
+            },  # the page's own query string, as Gradio's JS client sends it
+            json={
+                "data": data,
+                "event_data": None,
+                "fn_index": self.events.fn_index[name],
+                "trigger_id": None,
+                "session_hash": self.session_hash,
+            },
         )
         response.raise_for_status()
         event_id = response.json()["event_id"]
@@ -227,7 +266,9 @@ class GradioPage:
             joined.set()
         async with asyncio.timeout(timeout):
             async with self.client.stream(
-                "GET", f"{GRADIO_ROOT}/gradio_api/queue/data", params={"session_hash": self.session_hash},
+                "GET",
+                f"{GRADIO_ROOT}/gradio_api/queue/data",
+                params={"session_hash": self.session_hash},
                 timeout=httpx.Timeout(timeout, connect=10),
             ) as stream:
                 async for line in stream.aiter_lines():
@@ -242,8 +283,18 @@ class GradioPage:
 
 
 async def _candidate(
-    number: int, base_url: str, username: str, cookies: dict[str, str], wav: Path, events: LiveEvents, *,
-    turns: int, think: tuple[float, float], turn_timeout: float, rng: random.Random, speaking_seconds: float = 0.0,
+    number: int,
+    base_url: str,
+    username: str,
+    cookies: dict[str, str],
+    wav: Path,
+    events: LiveEvents,
+    *,
+    turns: int,
+    think: tuple[float, float],
+    turn_timeout: float,
+    rng: random.Random,
+    speaking_seconds: float = 0.0,
     start_delay: float = 0.0,
 ) -> CandidateResult:
     import websockets
@@ -251,8 +302,9 @@ async def _candidate(
     await asyncio.sleep(start_delay)
     result = CandidateResult(candidate=number)
     limits = httpx.Limits(max_connections=8)
-    async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=turn_timeout, limits=limits,
-                                 cookies=cookies) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, follow_redirects=True, timeout=turn_timeout, limits=limits, cookies=cookies
+    ) as client:
         try:
             async with asyncio.timeout(START_TIMEOUT_S):
                 pk = await _start(client, username)
@@ -281,7 +333,9 @@ async def _candidate(
     return result
 
 
-async def _one_turn(page: GradioPage, socket_, wav: Path, result: CandidateResult, *, turn_timeout: float) -> None:
+async def _one_turn(
+    page: GradioPage, socket_, wav: Path, result: CandidateResult, *, turn_timeout: float
+) -> None:
     started = time.perf_counter()
     audio = await page.upload(wav)
     result.upload_latencies.append(time.perf_counter() - started)
@@ -338,27 +392,52 @@ async def _live_events(base_url: str, cookies: dict[str, str]) -> LiveEvents:
         for target, trigger in dependency["targets"]:
             if trigger == "load":
                 fn_index.setdefault("load", index)
-            elif trigger == "click" and components.get(target, {}).get("props", {}).get("elem_id") == "live-submit":
+            elif (
+                trigger == "click"
+                and components.get(target, {}).get("props", {}).get("elem_id") == "live-submit"
+            ):
                 fn_index["submit"] = index
                 submit_inputs = tuple(
                     None if components[i]["type"] == "state" else components[i]["props"].get("elem_id")
                     for i in dependency["inputs"]
                 )
-    unknown = [elem_id for elem_id in submit_inputs if elem_id not in (None, "live-answer-text", "live-mic",
-                                                                       "live-submission-id")]
+    unknown = [
+        elem_id
+        for elem_id in submit_inputs
+        if elem_id not in (None, "live-answer-text", "live-mic", "live-submission-id")
+    ]
     if set(fn_index) != {"load", "submit"} or "live-mic" not in submit_inputs or unknown:
         raise RuntimeError(f"the live page's events changed: {fn_index}, submit inputs {submit_inputs}")
     return LiveEvents(fn_index, submit_inputs)
 
 
-async def _run_candidates(base_url: str, cookies: dict[str, dict[str, str]], wav: Path, *, turns: int,
-                          think: tuple[float, float], turn_timeout: float, seed: int,
-                          speaking_seconds: float, ramp_seconds: float = 0.0) -> list[CandidateResult]:
+async def _run_candidates(
+    base_url: str,
+    cookies: dict[str, dict[str, str]],
+    wav: Path,
+    *,
+    turns: int,
+    think: tuple[float, float],
+    turn_timeout: float,
+    seed: int,
+    speaking_seconds: float,
+    ramp_seconds: float = 0.0,
+) -> list[CandidateResult]:
     """The first candidate warms the server up (models load on first use, as after any deploy); the rest are measured."""
     usernames = list(cookies)
     events = await _live_events(base_url, cookies[usernames[0]])
-    warmup = await _candidate(-1, base_url, usernames[0], cookies[usernames[0]], wav, events, turns=1, think=(0, 0),
-                              turn_timeout=turn_timeout, rng=random.Random(seed))
+    warmup = await _candidate(
+        -1,
+        base_url,
+        usernames[0],
+        cookies[usernames[0]],
+        wav,
+        events,
+        turns=1,
+        think=(0, 0),
+        turn_timeout=turn_timeout,
+        rng=random.Random(seed),
+    )
     if warmup.errors:
         raise RuntimeError(f"the warm-up candidate failed: {warmup.errors}")
     usernames = usernames[1:]
@@ -366,9 +445,22 @@ async def _run_candidates(base_url: str, cookies: dict[str, dict[str, str]], wav
     tasks = []
     for number, username in enumerate(usernames):
         rng = random.Random(master.random())
-        tasks.append(_candidate(number, base_url, username, cookies[username], wav, events, turns=turns, think=think,
-                                turn_timeout=turn_timeout, rng=rng, speaking_seconds=speaking_seconds,
-                                start_delay=ramp_seconds * number / max(1, len(usernames))))
+        tasks.append(
+            _candidate(
+                number,
+                base_url,
+                username,
+                cookies[username],
+                wav,
+                events,
+                turns=turns,
+                think=think,
+                turn_timeout=turn_timeout,
+                rng=rng,
+                speaking_seconds=speaking_seconds,
+                start_delay=ramp_seconds * number / max(1, len(usernames)),
+            )
+        )
     return await asyncio.gather(*tasks)
 
 
@@ -419,7 +511,10 @@ def _pool_timings(server_log: str) -> dict[str, list[float]]:
     """Queue wait and run time in the inference pool, from the server's log (INFERENCE_LOG_LEVEL=INFO)."""
     found: dict[str, list[float]] = {}
     for name, waited, ran in _POOL_LINE.findall(server_log):
-        job = {"submit_answer": "verdict work (submit_answer)", "_voice_file": "reply speech (_voice_file)"}.get(name)
+        job = {
+            "submit_answer": "verdict work (submit_answer)",
+            "_voice_file": "reply speech (_voice_file)",
+        }.get(name)
         if job:
             found.setdefault(f"pool: queue wait, {job}", []).append(float(waited))
             found.setdefault(f"pool: run time, {job}", []).append(float(ran))
@@ -475,17 +570,28 @@ def run() -> list[dict]:
         server_cpu_started, client_cpu_started = _cpu_seconds(process.pid), time.process_time()
         try:
             with LoadSampler() as load:
-                results = asyncio.run(_run_candidates(base_url, cookies, wav, turns=turns, think=think,
-                                                      turn_timeout=turn_timeout, seed=seed,
-                                                      speaking_seconds=answer_seconds,
-                                                      ramp_seconds=ramp_seconds))
+                results = asyncio.run(
+                    _run_candidates(
+                        base_url,
+                        cookies,
+                        wav,
+                        turns=turns,
+                        think=think,
+                        turn_timeout=turn_timeout,
+                        seed=seed,
+                        speaking_seconds=answer_seconds,
+                        ramp_seconds=ramp_seconds,
+                    )
+                )
         finally:
             elapsed = time.perf_counter() - started
             server_cpu = (_cpu_seconds(process.pid) or 0.0) - (server_cpu_started or 0.0)
             client_cpu = time.process_time() - client_cpu_started
             _stop_server(process)
             server_log = (workdir / "daphne.log").read_text(errors="replace")
-            server_errors = sum(1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line)
+            server_errors = sum(
+                1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line
+            )
             SERVER_LOG_COPY.parent.mkdir(parents=True, exist_ok=True)
             SERVER_LOG_COPY.write_text(server_log)
             server_timings = {**_server_timings(env["DATABASE_URL"]), **_pool_timings(server_log)}

@@ -7,6 +7,7 @@ RTF is wall time and so depends on what else runs: the table prints the load ave
 per audio second (all threads) as a load-independent figure.
 Each clip is also re-encoded as browser webm/opus (PyAV) to check the format costs no accuracy.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,18 +54,27 @@ def run() -> list[dict]:
     from interviews.services import stt
 
     options = settings.AI_SERVICES["stt"]["OPTIONS"]  # STT_BEAM_SIZE / STT_CPU_THREADS as the server runs
-    backend = stt.FasterWhisperSTT(beam_size=options.get("beam_size", 5), cpu_threads=options.get("cpu_threads", 1))
+    backend = stt.FasterWhisperSTT(
+        beam_size=options.get("beam_size", 5), cpu_threads=options.get("cpu_threads", 1)
+    )
     started = time.perf_counter()
     backend.load()
     load_seconds = time.perf_counter() - started
 
     rows: list[dict] = []
-    totals = {"wav": [0, 0, 0.0, 0.0, 0.0], "webm": [0, 0, 0.0, 0.0, 0.0]}  # errors, words, wall s, audio s, cpu s
+    totals = {
+        "wav": [0, 0, 0.0, 0.0, 0.0],
+        "webm": [0, 0, 0.0, 0.0, 0.0],
+    }  # errors, words, wall s, audio s, cpu s
     factors: list[float] = []
     with tempfile.TemporaryDirectory() as scratch:
         for name, reference in sorted(_references().items()):
             for kind in ("wav", "webm"):
-                path = SPEECH / name if kind == "wav" else _as_webm(SPEECH / name, Path(scratch) / f"{name}.webm")
+                path = (
+                    SPEECH / name
+                    if kind == "wav"
+                    else _as_webm(SPEECH / name, Path(scratch) / f"{name}.webm")
+                )
                 started, cpu_started = time.perf_counter(), time.process_time()
                 samples = stt.load_answer_audio(path, max_seconds=180.0)
                 transcript = backend.transcribe(samples)
@@ -95,7 +105,9 @@ def run() -> list[dict]:
         started, cpu_started = time.perf_counter(), time.process_time()
         transcript = backend.transcribe(joined)
         compute, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        errors, words = word_errors(" ".join(_references()[n] for n in sorted(_references())), transcript.text)
+        errors, words = word_errors(
+            " ".join(_references()[n] for n in sorted(_references())), transcript.text
+        )
         rows.append(
             {
                 "clip": "one 25 s answer (5 clips joined)",

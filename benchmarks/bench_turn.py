@@ -1,4 +1,5 @@
 """Turn latency of the embedded stack: speech-to-text + grading + speech for a ~10 s spoken answer."""
+
 from __future__ import annotations
 
 import statistics
@@ -74,9 +75,19 @@ def run() -> list[dict]:
 
     rows = [
         {"stage": name, "p50_ms": statistics.median(values), "p95_ms": p95(values), "runs": RUNS}
-        for name, values in [("speech-to-text", stt_ms), ("grading", eval_ms), ("text-to-speech", tts_ms),
-                             ("whole turn", total_ms)]
+        for name, values in [
+            ("speech-to-text", stt_ms),
+            ("grading", eval_ms),
+            ("text-to-speech", tts_ms),
+            ("whole turn", total_ms),
+        ]
     ]
-    rows[-1].update({"answer_s": seconds, "verdict": grade.verdict, "peak_rss_mb": _peak_rss_mb(),
-                     "python_heap_peak_mb": python_peak / 2**20})
+    rows[-1].update(
+        {
+            "answer_s": seconds,
+            "verdict": grade.verdict,
+            "peak_rss_mb": _peak_rss_mb(),
+            "python_heap_peak_mb": python_peak / 2**20,
+        }
+    )
     return rows

@@ -5,6 +5,7 @@
 Accuracy counts only photos where a face was found (detection is reported separately, as counts).
 Target: >= 70 % accuracy. The public set is tiny (see ../shared/eval/README.md): read the counts.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -78,7 +79,15 @@ def run() -> list[dict]:
             "ms": round(1000 * elapsed, 1),
         }
     )
-    rows.append({"photo": "model load", "expected": "", "predicted": "", "confidence": "", "ms": round(1000 * load_seconds, 1)})
+    rows.append(
+        {
+            "photo": "model load",
+            "expected": "",
+            "predicted": "",
+            "confidence": "",
+            "ms": round(1000 * load_seconds, 1),
+        }
+    )
     return rows
 
 

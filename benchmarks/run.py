@@ -1,4 +1,5 @@
 """Runs every benchmark and prints one table per benchmark: `python -m benchmarks.run [name ...]`."""
+
 from __future__ import annotations
 
 import importlib
@@ -12,7 +13,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interbot_site.settings")
 os.environ.setdefault("DEBUG", "1")
 
 BENCHMARKS = [
-    "bench_stt", "bench_vision", "bench_grading", "bench_turn", "bench_analytics", "bench_load", "bench_fairness",
+    "bench_stt",
+    "bench_vision",
+    "bench_grading",
+    "bench_turn",
+    "bench_analytics",
+    "bench_load",
+    "bench_fairness",
 ]
 
 

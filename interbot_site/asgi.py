@@ -1,4 +1,5 @@
 """ASGI entry point: Django pages, Channels websockets and the Gradio app in one daphne process."""
+
 import os
 
 from django.core.asgi import get_asgi_application

@@ -1,4 +1,5 @@
 """InterBot settings, read from the environment (django-environ); every variable is listed in README.md."""
+
 from pathlib import Path
 
 import environ
@@ -93,7 +94,11 @@ else:
 # processes it must be shared, so REDIS_URL puts it in Redis too; one process keeps it in memory.
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "interbot"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "interbot",
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

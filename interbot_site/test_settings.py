@@ -1,4 +1,5 @@
 """Settings for the test suite: the real settings with development defaults for the environment."""
+
 import os
 
 # Production hardening is tested explicitly (tests/test_deploy_settings.py); the suite runs like a dev machine.

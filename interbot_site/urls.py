@@ -1,4 +1,5 @@
 """Top-level URLs: pages, accounts (allauth), interviews, analytics and admin."""
+
 from django.contrib import admin
 from django.templatetags.static import static as static_url
 from django.urls import include, path

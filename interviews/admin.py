@@ -1,4 +1,5 @@
 """Admin for reviewing interviews (read-only history) and curating the question bank (editable)."""
+
 from __future__ import annotations
 
 from django.contrib import admin
@@ -72,7 +73,8 @@ class TurnInline(ReviewOnly, admin.StackedInline):
         if not turn.audio:
             return "not stored"
         return format_html(
-            '<audio controls preload="none" src="{}"></audio>', reverse("interviews:turn_audio", args=[turn.pk])
+            '<audio controls preload="none" src="{}"></audio>',
+            reverse("interviews:turn_audio", args=[turn.pk]),
         )
 
 

@@ -1,4 +1,5 @@
 """The fixed vocabularies of an interview: topics, positions, difficulties (plain Python, no Django)."""
+
 from __future__ import annotations
 
 # Slugs are stored in the database and used by the question bank; labels are shown to people.

@@ -1,4 +1,5 @@
 """Channels consumer of the live interview: sends the session's LiveState on connect and every change after."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Plain value types shared by the engine, the graders and the services (no Django imports)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

@@ -17,6 +17,7 @@ correct. "Asked" means the candidate answered it at least once: the question on 
 The state is plain data (`InterviewState.to_dict()` is JSON-safe) so the caller can persist it at every
 transition and a restarted server resumes exactly where the candidate was.
 """
+
 from __future__ import annotations
 
 import re
@@ -283,17 +284,85 @@ def _has_words(text: str) -> bool:
 # optional trailing politeness. Any other word ("project", "loop", "deadline", "had", "process") means
 # the candidate is talking *about* finishing, not asking to finish.
 # "finnish": Whisper's spelling of a clipped "finish"; "done": "I'm done with the interview".
-_FINISH_VERBS = {"finish", "finnish", "end", "stop", "quit", "terminate", "conclude", "close", "exit", "wrap", "done"}
+_FINISH_VERBS = {
+    "finish",
+    "finnish",
+    "end",
+    "stop",
+    "quit",
+    "terminate",
+    "conclude",
+    "close",
+    "exit",
+    "wrap",
+    "done",
+}
 _BETWEEN = {"the", "this", "my", "our", "up", "with"}
 _NOUNS = {"interview"}
 _FRAMING = {
     # politeness, fillers and discourse markers
-    "ok", "okay", "alright", "right", "so", "well", "yes", "yeah", "no", "please", "thanks", "thank",
-    "you", "um", "uh", "er", "erm", "hmm", "oh", "sorry", "actually", "just", "now", "here", "today",
-    "for", "then", "and", "me", "hey", "interbot", "bot", "thats", "all", "it", "finished", "enough",
+    "ok",
+    "okay",
+    "alright",
+    "right",
+    "so",
+    "well",
+    "yes",
+    "yeah",
+    "no",
+    "please",
+    "thanks",
+    "thank",
+    "you",
+    "um",
+    "uh",
+    "er",
+    "erm",
+    "hmm",
+    "oh",
+    "sorry",
+    "actually",
+    "just",
+    "now",
+    "here",
+    "today",
+    "for",
+    "then",
+    "and",
+    "me",
+    "hey",
+    "interbot",
+    "bot",
+    "thats",
+    "all",
+    "it",
+    "finished",
+    "enough",
     # desire / imperative framing: "I'd like to", "I want to", "let's", "can we", "could you", "I think"
-    "i", "id", "im", "ill", "would", "like", "to", "want", "wanna", "lets", "let", "us", "can", "could",
-    "we", "think", "ready", "done", "go", "ahead", "should", "need", "am", "will",
+    "i",
+    "id",
+    "im",
+    "ill",
+    "would",
+    "like",
+    "to",
+    "want",
+    "wanna",
+    "lets",
+    "let",
+    "us",
+    "can",
+    "could",
+    "we",
+    "think",
+    "ready",
+    "done",
+    "go",
+    "ahead",
+    "should",
+    "need",
+    "am",
+    "will",
 }
 _MAX_COMMAND_WORDS = 14
 

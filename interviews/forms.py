@@ -1,4 +1,5 @@
 """The start-an-interview form: who is interviewed, on what, how hard, and what they consent to."""
+
 from __future__ import annotations
 
 from django import forms

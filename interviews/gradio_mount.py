@@ -8,6 +8,7 @@ check (ALLOWED_HOSTS) and an Origin check (same origin or CSRF_TRUSTED_ORIGINS) 
 answers any Host and echoes a foreign Origin with credentials. Files go through interviews.uploads: the
 dispatcher grants each session the paths Gradio stored for it and serves (`/file=`) nothing else.
 """
+
 from __future__ import annotations
 
 import asyncio

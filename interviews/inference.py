@@ -6,6 +6,7 @@ Two lanes, so one candidate's heavy upload cannot stall everyone else's answers:
     run_bulk       bulk lane, its own INFERENCE_BULK_WORKERS threads: webcam clips, long recordings
 and `one_at_a_time`, which lets each candidate have at most one job of a kind in flight.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,7 +51,8 @@ class PriorityPool:
         self._ready = threading.Condition()
         self._closed = False
         self._threads = [
-            threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True) for n in range(max(1, workers))
+            threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True)
+            for n in range(max(1, workers))
         ]
         for thread in self._threads:
             thread.start()
@@ -60,7 +62,9 @@ class PriorityPool:
         with self._ready:
             if self._closed:
                 raise RuntimeError("the inference pool is shut down")
-            heapq.heappush(self._queue, (priority, next(self._order), _timed(call, priority, self.name), future))
+            heapq.heappush(
+                self._queue, (priority, next(self._order), _timed(call, priority, self.name), future)
+            )
             self._ready.notify()
         return future
 
@@ -111,8 +115,12 @@ def _timed(call: Callable[[], T], priority: int, lane: str) -> Callable[[], T]:
         finally:
             if logger.isEnabledFor(logging.INFO):
                 logger.info(
-                    "inference job %s priority=%d waited=%.3fs ran=%.3fs lane=%s", _name_of(call), priority,
-                    started - queued_at, time.perf_counter() - started, lane,
+                    "inference job %s priority=%d waited=%.3fs ran=%.3fs lane=%s",
+                    _name_of(call),
+                    priority,
+                    started - queued_at,
+                    time.perf_counter() - started,
+                    lane,
                 )
 
     return timed
@@ -138,7 +146,9 @@ def get_executor(lane: str = INTERACTIVE) -> PriorityPool:
             if lane == INTERACTIVE:
                 _pools[lane] = PriorityPool(settings.INFERENCE_WORKERS, name=lane)
             else:
-                _pools[lane] = PriorityPool(settings.INFERENCE_BULK_WORKERS, name=lane, niceness=BULK_NICENESS)
+                _pools[lane] = PriorityPool(
+                    settings.INFERENCE_BULK_WORKERS, name=lane, niceness=BULK_NICENESS
+                )
         return _pools[lane]
 
 
@@ -273,4 +283,3 @@ def _release_when_done(key: str, token: str, running: list[Future]) -> None:
 
     for job in running:
         job.add_done_callback(one_done)
-

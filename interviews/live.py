@@ -17,6 +17,7 @@ Stable element ids (for browser tests and the page's own JS), all inside the Gra
     #live-history          earlier questions and verdicts (inside a closed accordion: open it first)
     #live-submission-id    hidden: id of the current answer draft (a double submit is graded once)
 """
+
 from __future__ import annotations
 
 import html
@@ -58,7 +59,9 @@ RECORDING_LABEL = "Waiting for your recording…"
 # About ten minutes of speech: a longer typed "answer" is only load on the grader and the database.
 MAX_TYPED_ANSWER_CHARS = 8000
 # One answer and one webcam clip in flight per candidate (inference.one_at_a_time): more is refused, nothing lost.
-STILL_ANSWERING = "Still working on your last answer. This one is kept: submit it again once that one is done."
+STILL_ANSWERING = (
+    "Still working on your last answer. This one is kept: submit it again once that one is done."
+)
 STILL_ANALYSING = "Still analysing your last webcam clip, so this one was skipped."
 # Inside Gradio's upload folder, so Gradio serves the file where it is and it can be granted to its session.
 _VOICE_DIR = Path(uploads.upload_folder()) / "interbot-voice"
@@ -241,7 +244,9 @@ def _history_html(state) -> str:
 def _status_html(message: str = "") -> str:
     if not message:
         return '<div class="ib-status ib-idle"></div>'
-    return f'<div class="ib-status ib-busy" role="status"><span class="ib-spinner"></span>{_esc(message)}</div>'
+    return (
+        f'<div class="ib-status ib-busy" role="status"><span class="ib-spinner"></span>{_esc(message)}</div>'
+    )
 
 
 def _error_html(message: str = "") -> str:
@@ -364,21 +369,33 @@ def build_blocks() -> gr.Blocks:
         with gr.Row(equal_height=False, elem_id="live-layout"):
             with gr.Column(scale=3):
                 meta = gr.HTML(_meta_html_placeholder(), elem_id="live-meta")
-                question = gr.HTML('<div class="ib-question ib-muted">Loading…</div>', elem_id="live-question")
+                question = gr.HTML(
+                    '<div class="ib-question ib-muted">Loading…</div>', elem_id="live-question"
+                )
                 voice = gr.Audio(
-                    label="Interviewer", type="filepath", autoplay=True, interactive=False,
-                    elem_id="live-voice", buttons=[],
+                    label="Interviewer",
+                    type="filepath",
+                    autoplay=True,
+                    interactive=False,
+                    elem_id="live-voice",
+                    buttons=[],
                 )
                 status = gr.HTML(_status_html(), elem_id="live-status")
                 error = gr.HTML(_error_html(), elem_id="live-error")
                 with gr.Group():
                     gr.HTML("", elem_id="live-mic-status")  # filled by GRADIO_HEAD when the mic fails
                     mic = gr.Audio(
-                        sources=["microphone"], type="filepath", label="Answer aloud",
-                        elem_id="live-mic", buttons=[],
+                        sources=["microphone"],
+                        type="filepath",
+                        label="Answer aloud",
+                        elem_id="live-mic",
+                        buttons=[],
                     )
                     answer_text = gr.Textbox(
-                        label="…or type your answer", lines=3, max_lines=10, elem_id="live-answer-text",
+                        label="…or type your answer",
+                        lines=3,
+                        max_lines=10,
+                        elem_id="live-answer-text",
                         max_length=MAX_TYPED_ANSWER_CHARS,
                         placeholder="Type here if you prefer not to speak. Typing “finish interview” ends it.",
                     )
@@ -398,12 +415,17 @@ def build_blocks() -> gr.Blocks:
                 notices = gr.HTML(_notices_html([]), elem_id="live-notices")
                 with gr.Group(elem_classes=["ib-webcam"]):
                     consent_video = gr.Checkbox(
-                        label="Analyse my facial expressions while I answer", value=False,
+                        label="Analyse my facial expressions while I answer",
+                        value=False,
                         elem_id="live-consent-video",
                     )
                     webcam = gr.Video(
-                        sources=["webcam"], include_audio=True, label="Record while you answer",
-                        webcam_options=gr.WebcamOptions(mirror=False), visible=False, elem_id="live-webcam",
+                        sources=["webcam"],
+                        include_audio=True,
+                        label="Record while you answer",
+                        webcam_options=gr.WebcamOptions(mirror=False),
+                        visible=False,
+                        elem_id="live-webcam",
                     )
                     expression = gr.HTML(_expression_html(""), elem_id="live-expression")
                 with gr.Accordion("Your answers so far", open=False):
@@ -473,7 +495,11 @@ def build_blocks() -> gr.Blocks:
             # Raw values (preprocess=False): any API caller can send anything, a file only once checked.
             text = text.strip() if isinstance(text, str) else ""
             if len(text) > MAX_TYPED_ANSWER_CHARS:
-                yield {error: _error_html(f"That answer is too long (at most {MAX_TYPED_ANSWER_CHARS} characters).")}
+                yield {
+                    error: _error_html(
+                        f"That answer is too long (at most {MAX_TYPED_ANSWER_CHARS} characters)."
+                    )
+                }
                 return
             draft_id = draft_id if isinstance(draft_id, str) and len(draft_id) <= 64 else ""
             audio_path = None
@@ -488,7 +514,11 @@ def build_blocks() -> gr.Blocks:
                 return
             if audio_path and os.path.getsize(audio_path) > settings.MAX_UPLOAD_BYTES:
                 limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-                yield {error: _error_html(f"That recording is too large (limit {limit} MB). Please keep answers shorter.")}
+                yield {
+                    error: _error_html(
+                        f"That recording is too large (limit {limit} MB). Please keep answers shorter."
+                    )
+                }
                 return
             try:
                 session = await _session_of(request)
@@ -500,25 +530,38 @@ def build_blocks() -> gr.Blocks:
                 if not slot:  # another tab or client of this candidate is being answered: keep this answer
                     yield {error: _error_html(STILL_ANSWERING)}
                     return
-                progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
+                progress = (
+                    "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
+                )
                 yield {
-                    status: _status_html(progress), error: _error_html(),
+                    status: _status_html(progress),
+                    error: _error_html(),
                     submit: gr.update(interactive=False, value=EVALUATING_LABEL),
-                    mic: gr.update(interactive=False), answer_text: gr.update(interactive=False),
+                    mic: gr.update(interactive=False),
+                    answer_text: gr.update(interactive=False),
                 }
                 await live_events.apublish_progress(pk, progress)
                 try:
-                    lane = slot.run_bulk if audio_path and await _long_recording(audio_path) else slot.run_inference
+                    lane = (
+                        slot.run_bulk
+                        if audio_path and await _long_recording(audio_path)
+                        else slot.run_inference
+                    )
                     state = await lane(
-                        sessions.submit_answer, session=session, text=text or None, audio_path=audio_path,
+                        sessions.submit_answer,
+                        session=session,
+                        text=text or None,
+                        audio_path=audio_path,
                         submission_id=draft_id or uuid.uuid4().hex,
                     )
                 except InputError as problem:
                     # Nothing changed: the answer stays in the recorder / textbox to fix or retry.
                     yield {
-                        status: _status_html(), error: _error_html(problem.user_message),
+                        status: _status_html(),
+                        error: _error_html(problem.user_message),
                         submit: gr.update(interactive=True, value=SUBMIT_LABEL),
-                        mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
+                        mic: gr.update(interactive=True),
+                        answer_text: gr.update(interactive=True),
                     }
                     await live_events.apublish_progress(pk, "")
                     return
@@ -533,7 +576,8 @@ def build_blocks() -> gr.Blocks:
                         status: _status_html(),
                         error: _error_html(f"{told} Your answer was kept; please try again."),
                         submit: gr.update(interactive=True, value=SUBMIT_LABEL),
-                        mic: gr.update(interactive=True), answer_text: gr.update(interactive=True),
+                        mic: gr.update(interactive=True),
+                        answer_text: gr.update(interactive=True),
                     }
                     await live_events.apublish_progress(pk, "")
                     return
@@ -541,7 +585,9 @@ def build_blocks() -> gr.Blocks:
                 await live_events.apublish_progress(pk, PREPARING_STATUS)
                 # An answer overtaken by another tab's answer was not graded: this tab keeps it to answer again.
                 graded = sessions.STALE_ANSWER_NOTICE not in state.notices
-                yield render(state, status_message=PREPARING_STATUS, clear_answer=graded, busy_label=PREPARING_LABEL)
+                yield render(
+                    state, status_message=PREPARING_STATUS, clear_answer=graded, busy_label=PREPARING_LABEL
+                )
                 # The interviewer's words already carry the next question (or the hint, or the goodbye).
                 voice_path = await _spoken(request, _words_to_say(state), session)
                 await live_events.apublish_progress(pk, "")
@@ -556,17 +602,24 @@ def build_blocks() -> gr.Blocks:
             pk = session.pk
             yield {
                 status: _status_html("Finishing the interview and writing your report…"),
-                submit: gr.update(interactive=False), finish: gr.update(interactive=False),
+                submit: gr.update(interactive=False),
+                finish: gr.update(interactive=False),
             }
             await live_events.apublish_progress(pk, "Finishing…")
             try:
                 state = await run_inference(sessions.finish_interview, session=session)
             except Exception as problem:  # noqa: BLE001
                 logger.exception("Finishing interview %s failed", pk)
-                told = problem.user_message if isinstance(problem, ServiceError) else "Could not finish the interview."
+                told = (
+                    problem.user_message
+                    if isinstance(problem, ServiceError)
+                    else "Could not finish the interview."
+                )
                 yield {
-                    status: _status_html(), error: _error_html(f"{told} Please try again."),
-                    submit: gr.update(interactive=True), finish: gr.update(interactive=True),
+                    status: _status_html(),
+                    error: _error_html(f"{told} Please try again."),
+                    submit: gr.update(interactive=True),
+                    finish: gr.update(interactive=True),
                 }
                 await live_events.apublish_progress(pk, "")
                 return
@@ -594,7 +647,9 @@ def build_blocks() -> gr.Blocks:
                 if not slot:
                     return {error: _error_html(STILL_ANALYSING)}
                 try:
-                    state = await slot.run_bulk(sessions.record_expressions, session=session, video_path=video_path)
+                    state = await slot.run_bulk(
+                        sessions.record_expressions, session=session, video_path=video_path
+                    )
                 except ServiceError as problem:  # InputError included: no face, unreadable clip…
                     return {error: _error_html(problem.user_message)}
                 except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
@@ -604,34 +659,60 @@ def build_blocks() -> gr.Blocks:
             return {expression: _expression_html(state.expression), notices: _notices_html(state.notices)}
 
         every_output = [
-            submission_id, consent_video, webcam, voice, status, error, submit, finish, mic, answer_text,
+            submission_id,
+            consent_video,
+            webcam,
+            voice,
+            status,
+            error,
+            submit,
+            finish,
+            mic,
+            answer_text,
             *state_outputs,
         ]
         demo.load(on_load, inputs=None, outputs=every_output, show_progress="hidden")
         submit_event = dict(
-            fn=on_submit, inputs=[answer_text, mic, submission_id], outputs=every_output,
-            show_progress="hidden", trigger_mode="once", concurrency_limit=None,
+            fn=on_submit,
+            inputs=[answer_text, mic, submission_id],
+            outputs=every_output,
+            show_progress="hidden",
+            trigger_mode="once",
+            concurrency_limit=None,
             preprocess=False,  # the callback checks the recording (uploads.checked_upload) before anything opens it
         )
         submit.click(**submit_event)
         answer_text.submit(**submit_event)
         finish.click(
-            on_finish, inputs=None, outputs=every_output, show_progress="hidden", trigger_mode="once",
+            on_finish,
+            inputs=None,
+            outputs=every_output,
+            show_progress="hidden",
+            trigger_mode="once",
             concurrency_limit=None,
         )
         # Submit waits while the microphone records and uploads; a recording is never submitted half-way.
         mic.start_recording(
-            lambda: gr.update(interactive=False, value=RECORDING_LABEL), inputs=None, outputs=submit,
-            show_progress="hidden", concurrency_limit=None,
+            lambda: gr.update(interactive=False, value=RECORDING_LABEL),
+            inputs=None,
+            outputs=submit,
+            show_progress="hidden",
+            concurrency_limit=None,
         )
         mic.stop_recording(
-            lambda: gr.update(interactive=True, value=SUBMIT_LABEL), inputs=None, outputs=submit,
-            show_progress="hidden", concurrency_limit=None,
+            lambda: gr.update(interactive=True, value=SUBMIT_LABEL),
+            inputs=None,
+            outputs=submit,
+            show_progress="hidden",
+            concurrency_limit=None,
         )
         consent_video.change(lambda on: gr.update(visible=on), inputs=consent_video, outputs=webcam)
         webcam.change(
-            on_webcam, inputs=[webcam, consent_video], outputs=every_output,
-            show_progress="minimal", concurrency_limit=None,
+            on_webcam,
+            inputs=[webcam, consent_video],
+            outputs=every_output,
+            show_progress="minimal",
+            concurrency_limit=None,
             preprocess=False,  # the callback checks the clip (uploads.checked_upload) before anything opens it
         )
         demo.queue(default_concurrency_limit=None)

@@ -1,4 +1,5 @@
 """Pushes live-interview state to the page's websocket group (interview-<pk>) over the channel layer."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The live interview page: a Django page around the Gradio app, with a websocket status bar."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 

@@ -1,4 +1,5 @@
 """Interview persistence: sessions, questions, answer turns, expression samples and reports."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,7 +14,9 @@ from interviews.catalog import DIFFICULTIES, topic_label
 
 # Containers a browser records answers in; any other extension (.html, .svg...) is dropped, since the
 # access-checked view derives the Content-Type it serves from the stored name.
-RECORDING_SUFFIXES = frozenset({".webm", ".ogg", ".oga", ".opus", ".mp4", ".m4a", ".mp3", ".wav", ".flac", ".aac"})
+RECORDING_SUFFIXES = frozenset(
+    {".webm", ".ogg", ".oga", ".opus", ".mp4", ".m4a", ".mp3", ".wav", ".flac", ".aac"}
+)
 
 
 def answer_audio_path(turn: Turn, filename: str) -> str:
@@ -178,7 +181,9 @@ class Turn(models.Model):
 
 class ExpressionSample(models.Model):
     session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="expressions")
-    turn = models.ForeignKey(Turn, on_delete=models.SET_NULL, null=True, blank=True, related_name="expressions")
+    turn = models.ForeignKey(
+        Turn, on_delete=models.SET_NULL, null=True, blank=True, related_name="expressions"
+    )
     offset_seconds = models.FloatField()  # seconds since the interview started
     label = models.CharField(max_length=16)  # angry, disgust, fear, happy, sad, surprise, neutral
     confidence = models.FloatField()

@@ -1,4 +1,5 @@
 """Websocket routes of the live interview."""
+
 from django.urls import path
 
 from interviews import consumers

@@ -1,4 +1,5 @@
 """Showing bank text: inline code written between backticks (`==`, `__eq__`) as <code> on pages."""
+
 from __future__ import annotations
 
 import re

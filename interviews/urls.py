@@ -1,4 +1,5 @@
 """Interview URLs; the live page's routes are added beside these."""
+
 from django.urls import path
 
 from interviews import live_views, views

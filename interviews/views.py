@@ -1,4 +1,5 @@
 """Interview pages: the start form, the candidate's history, and one interview (routed by its status)."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -26,7 +27,9 @@ def history(request):
 
 @login_required
 def start(request):
-    form = StartInterviewForm(request.POST or None, initial=StartInterviewForm.initial_for(request.user, request.GET))
+    form = StartInterviewForm(
+        request.POST or None, initial=StartInterviewForm.initial_for(request.user, request.GET)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             session = start_interview(user=request.user, **form.cleaned_data)
@@ -52,7 +55,9 @@ def turn_audio(request, pk: int):
     if not turn.audio or not can_review(user=request.user, session=turn.session):
         raise Http404("No such recording.")
     # Browsers record answers as webm/ogg/mp4 containers, which mimetypes calls video.
-    content_type = (mimetypes.guess_type(turn.audio.name)[0] or "application/octet-stream").replace("video/", "audio/")
+    content_type = (mimetypes.guess_type(turn.audio.name)[0] or "application/octet-stream").replace(
+        "video/", "audio/"
+    )
     try:
         audio = turn.audio.open("rb")
     except FileNotFoundError as missing:

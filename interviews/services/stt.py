@@ -1,4 +1,5 @@
 """Speech to text: the embedded Whisper backend, Google's web speech API, and the validated `transcribe` entry point."""
+
 from __future__ import annotations
 
 import logging
@@ -89,7 +90,8 @@ def load_answer_audio(audio_path: str | Path, *, max_seconds: float) -> np.ndarr
         raise _unusable(media.MediaProblem("empty", "zero-length file"), max_seconds)
     if size > MAX_UPLOAD_BYTES:
         raise UnusableAudio(
-            f"{size} bytes", user_message=f"That recording is too large: answers can be at most {_minutes(max_seconds)}."
+            f"{size} bytes",
+            user_message=f"That recording is too large: answers can be at most {_minutes(max_seconds)}.",
         )
     try:
         declared = media.container_duration(path)
@@ -101,7 +103,8 @@ def load_answer_audio(audio_path: str | Path, *, max_seconds: float) -> np.ndarr
     samples = decode_audio(path, max_seconds=max_seconds)
     if samples.size < MIN_SECONDS * media.SAMPLE_RATE:
         raise UnusableAudio(
-            f"{samples.size} samples", user_message="The recording is too short to hold an answer. Please answer again."
+            f"{samples.size} samples",
+            user_message="The recording is too short to hold an answer. Please answer again.",
         )
     if media.loudest_frame_dbfs(samples) < SILENCE_DBFS:
         raise UnusableAudio(
@@ -146,8 +149,12 @@ def _whisper_model(model_path: str, compute_type: str, *, cpu_threads: int = 1, 
             from faster_whisper import WhisperModel
 
             _whisper_models[key] = WhisperModel(
-                model_path, device="cpu", compute_type=compute_type, local_files_only=True,
-                cpu_threads=cpu_threads, num_workers=num_workers,
+                model_path,
+                device="cpu",
+                compute_type=compute_type,
+                local_files_only=True,
+                cpu_threads=cpu_threads,
+                num_workers=num_workers,
             )
         return _whisper_models[key]
 
@@ -164,7 +171,12 @@ class FasterWhisperSTT:
     option_names = ("model_path", "beam_size", "compute_type", "cpu_threads", "num_workers")
 
     def __init__(
-        self, *, model_path: str = "", beam_size: int = 5, compute_type: str = "int8", cpu_threads: int = 1,
+        self,
+        *,
+        model_path: str = "",
+        beam_size: int = 5,
+        compute_type: str = "int8",
+        cpu_threads: int = 1,
         num_workers: int | None = None,
     ):
         self.model_path = model_path
@@ -178,8 +190,10 @@ class FasterWhisperSTT:
     def load(self):
         try:
             return _whisper_model(
-                self.model_path or _bundled_whisper_path(), self.compute_type,
-                cpu_threads=self.cpu_threads, num_workers=self.num_workers,
+                self.model_path or _bundled_whisper_path(),
+                self.compute_type,
+                cpu_threads=self.cpu_threads,
+                num_workers=self.num_workers,
             )
         except Exception as error:  # a missing or damaged model file is a provider failure, not bad input
             raise TranscriptionError(
@@ -200,7 +214,8 @@ class FasterWhisperSTT:
             segments = list(segments)  # the generator does the decoding work
         except Exception as error:
             raise TranscriptionError(
-                f"faster-whisper failed: {error}", user_message="The offline speech engine failed on this recording."
+                f"faster-whisper failed: {error}",
+                user_message="The offline speech engine failed on this recording.",
             ) from error
         words = [
             WordTiming(word=w.word.strip(), start=round(float(w.start), 2), end=round(float(w.end), 2))
@@ -219,7 +234,9 @@ class GoogleSTT:
 
     option_names = ("timeout", "language", "key", "endpoint")
 
-    def __init__(self, *, timeout: float = 20.0, language: str = "en-US", key: str | None = None, endpoint: str = ""):
+    def __init__(
+        self, *, timeout: float = 20.0, language: str = "en-US", key: str | None = None, endpoint: str = ""
+    ):
         self.timeout = timeout
         self.language = language
         self.key = key or None
@@ -241,11 +258,13 @@ class GoogleSTT:
             ) from error
         except sr.RequestError as error:
             raise TranscriptionError(
-                f"Google speech request failed: {error}", user_message="The online speech service is unreachable."
+                f"Google speech request failed: {error}",
+                user_message="The online speech service is unreachable.",
             ) from error
         except TimeoutError as error:
             raise TranscriptionError(
-                f"Google speech timed out after {self.timeout}s", user_message="The online speech service timed out."
+                f"Google speech timed out after {self.timeout}s",
+                user_message="The online speech service timed out.",
             ) from error
         except (OSError, ValueError) as error:  # connection reset mid-read, bad JSON
             raise TranscriptionError(

@@ -1,4 +1,5 @@
 """Text to speech: the embedded Piper voice, espeak-ng, Google's gTTS, and the `synthesize` entry point."""
+
 from __future__ import annotations
 
 import io
@@ -91,7 +92,9 @@ def _load_piper(model_path: str, threads: int):
     config = json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8"))
     return PiperVoice(
         config=PiperConfig.from_dict(config),
-        session=onnxruntime.InferenceSession(model_path, sess_options=options, providers=["CPUExecutionProvider"]),
+        session=onnxruntime.InferenceSession(
+            model_path, sess_options=options, providers=["CPUExecutionProvider"]
+        ),
         download_dir=Path.cwd(),
     )
 
@@ -187,7 +190,9 @@ class PiperTTS:
         pcm = _sentences.get(key)
         if pcm is None:
             audio = voice.phoneme_ids_to_audio(voice.phonemes_to_ids(phonemes))
-            pcm = _pcm16(audio[0] if isinstance(audio, tuple) else audio)  # (audio, alignments) from patched voices
+            pcm = _pcm16(
+                audio[0] if isinstance(audio, tuple) else audio
+            )  # (audio, alignments) from patched voices
             _sentences.put(key, pcm)
         return pcm
 
@@ -216,7 +221,14 @@ class EspeakTTS:
 
     option_names = ("timeout", "voice", "words_per_minute", "binary")
 
-    def __init__(self, *, timeout: float = 15.0, voice: str = "en-us", words_per_minute: int = 165, binary: str = "espeak-ng"):
+    def __init__(
+        self,
+        *,
+        timeout: float = 15.0,
+        voice: str = "en-us",
+        words_per_minute: int = 165,
+        binary: str = "espeak-ng",
+    ):
         self.timeout = timeout
         self.voice = voice
         self.words_per_minute = words_per_minute
@@ -262,7 +274,9 @@ class GTTSBackend:
 
         buffer = io.BytesIO()
         try:
-            gTTS(text, lang=self.lang, tld=self.tld, lang_check=False, timeout=self.timeout).write_to_fp(buffer)
+            gTTS(text, lang=self.lang, tld=self.tld, lang_check=False, timeout=self.timeout).write_to_fp(
+                buffer
+            )
         except gTTSError as error:
             raise SpeechError(
                 f"gTTS failed: {error}", user_message="The online speech service is unreachable."
@@ -272,5 +286,7 @@ class GTTSBackend:
                 f"gTTS failed: {error}", user_message="The online speech service is unreachable."
             ) from error
         if not buffer.getvalue():
-            raise SpeechError("gTTS returned no audio", user_message="The online speech service sent no audio.")
+            raise SpeechError(
+                "gTTS returned no audio", user_message="The online speech service sent no audio."
+            )
         return Speech(audio=buffer.getvalue(), mime_type="audio/mpeg")

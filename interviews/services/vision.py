@@ -1,4 +1,5 @@
 """Facial expression: face detection, the embedded FER model, the Hugging Face classifier, and the image/video entry points."""
+
 from __future__ import annotations
 
 import logging
@@ -66,7 +67,9 @@ def _face_detector():
     if detector is None:
         # One OpenCV thread: the detector runs in a pool thread (the bulk lane for clips), one job per core.
         cv2.setNumThreads(1)
-        detector = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml"))
+        detector = cv2.CascadeClassifier(
+            os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
+        )
         if detector.empty():
             raise VisionError("the Haar cascade file did not load")
         _detectors.cascade = detector
@@ -125,7 +128,9 @@ def load_image(image_path: str | Path) -> np.ndarray:
     data = np.fromfile(str(path), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:
-        raise UnusableMedia("not an image", user_message="That file is not a picture we can read (use JPEG or PNG).")
+        raise UnusableMedia(
+            "not an image", user_message="That file is not a picture we can read (use JPEG or PNG)."
+        )
     return image
 
 
@@ -193,16 +198,24 @@ def sample_video_frames(
             if len(kept) > max_frames:
                 kept = kept[::2]
                 step_ms *= 2
-            next_ms = (int(offset_ms // step_ms) + 1) * step_ms  # the next point of the (0, step, 2·step…) grid
+            next_ms = (
+                int(offset_ms // step_ms) + 1
+            ) * step_ms  # the next point of the (0, step, 2·step…) grid
     finally:
         capture.release()
     if not kept:
-        raise UnusableMedia("no decodable frames", user_message="We couldn't read any picture from that video clip.")
+        raise UnusableMedia(
+            "no decodable frames", user_message="We couldn't read any picture from that video clip."
+        )
     return [(round(offset_ms / 1000.0, 2), frame) for offset_ms, frame in kept]
 
 
 def sample_video_faces(
-    video_path: str | Path, *, frames_per_second: float, max_seconds: float, max_frames: int = DEFAULT_MAX_FRAMES
+    video_path: str | Path,
+    *,
+    frames_per_second: float,
+    max_seconds: float,
+    max_frames: int = DEFAULT_MAX_FRAMES,
 ) -> tuple[list[tuple[float, np.ndarray, Box]], int]:
     """The sampled frames (sample_video_frames) that show a face, with it: ([(offset, frame, box)], frames sampled)."""
     frames = sample_video_frames(
@@ -361,7 +374,12 @@ class HFVision:
     option_names = ("model", "token", "timeout", "provider")
 
     def __init__(
-        self, *, model: str = "trpakov/vit-face-expression", token: str = "", timeout: float = 15.0, provider: str = ""
+        self,
+        *,
+        model: str = "trpakov/vit-face-expression",
+        token: str = "",
+        timeout: float = 15.0,
+        provider: str = "",
     ):
         self.model = model
         self.token = token or None
@@ -377,7 +395,9 @@ class HFVision:
         ok, encoded = cv2.imencode(".jpg", face)
         if not ok:
             raise VisionError("could not encode the face crop")
-        client = InferenceClient(model=self.model, token=self.token, timeout=self.timeout, provider=self.provider)
+        client = InferenceClient(
+            model=self.model, token=self.token, timeout=self.timeout, provider=self.provider
+        )
         try:
             predictions = client.image_classification(encoded.tobytes())
         except Exception as error:  # timeouts, HTTP errors, offline mode: all provider failures

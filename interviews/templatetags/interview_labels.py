@@ -1,4 +1,5 @@
 """Template filters that turn catalog slugs (topic, position, difficulty) into their display names."""
+
 from django import template
 
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label

@@ -1,4 +1,5 @@
 """Admin for users (with their interview preferences) and cohorts (with their members)."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,7 +28,13 @@ def test_user_admin_shows_and_saves_the_interview_preferences(admin_client_):
 def test_user_admin_creates_a_user_with_an_email(admin_client_):
     response = admin_client_.post(
         reverse("admin:accounts_user_add"),
-        {"username": "newbie", "email": "newbie@example.com", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase", "usable_password": "true"},
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+            "usable_password": "true",
+        },
     )
     assert response.status_code == 302
     assert User.objects.get(username="newbie").email == "newbie@example.com"
@@ -52,7 +59,11 @@ def test_cohort_admin_lists_member_counts_and_edits_members_inline(admin_client_
         "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
     }  # fmt: skip
     for index, existing in enumerate(cohort.memberships.order_by("pk")):
-        data |= {f"memberships-{index}-id": existing.pk, f"memberships-{index}-cohort": cohort.pk, f"memberships-{index}-user": existing.user_id}
+        data |= {
+            f"memberships-{index}-id": existing.pk,
+            f"memberships-{index}-cohort": cohort.pk,
+            f"memberships-{index}-user": existing.user_id,
+        }
     data |= {"memberships-2-cohort": cohort.pk, "memberships-2-user": newcomer.pk}
     response = admin_client_.post(change_url, data)
     assert response.status_code == 302, response.content.decode()[:2000]

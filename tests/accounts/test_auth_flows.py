@@ -1,4 +1,5 @@
 """Sign-up, log-in (email or username), log-out, password change and reset, through allauth's pages."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,12 @@ def _is_logged_in(client) -> bool:
 def test_signup_with_email_username_and_password_creates_and_logs_in_a_candidate(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "ada@example.com", "username": "ada", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {
+            "email": "ada@example.com",
+            "username": "ada",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("interviews:history")
@@ -37,7 +43,12 @@ def test_signup_rejects_a_taken_email_and_shows_the_page_again(client):
     UserFactory(username="first", email="taken@example.com")
     response = client.post(
         reverse("account_signup"),
-        {"email": "taken@example.com", "username": "second", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {
+            "email": "taken@example.com",
+            "username": "second",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
     )
     assert response.status_code == 200
     assert "already registered" in response.content.decode()
@@ -72,12 +83,16 @@ def test_password_change_requires_the_old_password_and_keeps_the_user_logged_in(
     user = UserFactory()
     client.force_login(user)
     url = reverse("account_change_password")
-    refused = client.post(url, {"oldpassword": "not-it", "password1": "new-pass-phrase-9", "password2": "new-pass-phrase-9"})
+    refused = client.post(
+        url, {"oldpassword": "not-it", "password1": "new-pass-phrase-9", "password2": "new-pass-phrase-9"}
+    )
     assert refused.status_code == 200
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
 
-    client.post(url, {"oldpassword": PASSWORD, "password1": "new-pass-phrase-9", "password2": "new-pass-phrase-9"})
+    client.post(
+        url, {"oldpassword": PASSWORD, "password1": "new-pass-phrase-9", "password2": "new-pass-phrase-9"}
+    )
     user.refresh_from_db()
     assert user.check_password("new-pass-phrase-9")
     assert _is_logged_in(client)

@@ -1,4 +1,5 @@
 """The profile page: interview preferences that pre-fill the start form."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,12 @@ def test_profile_update_saves_the_preferences(client):
     client.force_login(user)
     response = client.post(
         reverse("accounts:profile"),
-        {"display_name": "  Ada   Lovelace ", "target_role": "data-scientist", "default_topic": "statistics", "default_difficulty": "hard"},
+        {
+            "display_name": "  Ada   Lovelace ",
+            "target_role": "data-scientist",
+            "default_topic": "statistics",
+            "default_difficulty": "hard",
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()
@@ -35,7 +41,12 @@ def test_profile_rejects_unknown_choices_and_keeps_what_was_typed(client):
     client.force_login(user)
     response = client.post(
         reverse("accounts:profile"),
-        {"display_name": "Ada", "target_role": "astronaut", "default_topic": "cooking", "default_difficulty": "extreme"},
+        {
+            "display_name": "Ada",
+            "target_role": "astronaut",
+            "default_topic": "cooking",
+            "default_difficulty": "extreme",
+        },
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -56,7 +67,12 @@ def test_profile_lists_the_cohorts_the_user_belongs_to(client):
 
 
 def test_profile_prefills_the_start_form(client):
-    user = UserFactory(display_name="Ada", target_role="ml-engineer", default_topic="machine-learning", default_difficulty="hard")
+    user = UserFactory(
+        display_name="Ada",
+        target_role="ml-engineer",
+        default_topic="machine-learning",
+        default_difficulty="hard",
+    )
     client.force_login(user)
     form = client.get(reverse("interviews:start")).context["form"]
     assert form.initial == {

@@ -1,4 +1,5 @@
 """Roles: candidate by default, instructor by the Instructors group (created by a migration), staff admin."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_migration_creates_the_instructor_group_with_its_permissions():
     group = Group.objects.get(name=INSTRUCTOR_GROUP)
-    granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+    granted = {
+        f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+    }
     assert granted == {
         "interviews.view_interviewsession",
         "interviews.view_turn",
@@ -78,4 +81,3 @@ def test_create_demo_users_is_idempotent_and_prints_the_credentials(capsys):
     assert demo.display_name == "Changed"  # a second run resets passwords, not what the user edited
     cohort = Cohort.objects.get(instructor=coach)
     assert list(cohort.members.all()) == [demo]
-

@@ -10,8 +10,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_staff_see_sessions_per_day_accuracy_by_topic_and_fallbacks(client):
-    finished_interview(topic="sql", accuracy=0.5, fallback_count=2,
-                       providers={"stt": "FasterWhisperSTT", "llm": "HuggingFaceLLM"})
+    finished_interview(
+        topic="sql",
+        accuracy=0.5,
+        fallback_count=2,
+        providers={"stt": "FasterWhisperSTT", "llm": "HuggingFaceLLM"},
+    )
     finished_interview(topic="sql", accuracy=1.0, providers={"stt": "FasterWhisperSTT", "llm": "EmbeddedLLM"})
     finished_interview(topic="python", accuracy=0.0, days_ago=40)  # outside the 30-day window
     client.force_login(UserFactory(is_staff=True))
@@ -24,7 +28,9 @@ def test_staff_see_sessions_per_day_accuracy_by_topic_and_fallbacks(client):
     assert {s.key: s.accuracy for s in overview.by_topic} == {"python": 0.0, "sql": 0.75}
     assert (overview.fallback_total, overview.sessions_with_fallback) == (2, 1)
     assert overview.providers == [
-        ("llm", "EmbeddedLLM", 1), ("llm", "HuggingFaceLLM", 1), ("stt", "FasterWhisperSTT", 2),
+        ("llm", "EmbeddedLLM", 1),
+        ("llm", "HuggingFaceLLM", 1),
+        ("stt", "FasterWhisperSTT", 2),
     ]
     html = response.content.decode()
     assert "Analytics overview" in html and "FasterWhisperSTT" in html and 'id="admin-days"' in html

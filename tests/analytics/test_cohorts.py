@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_an_instructor_creates_a_cohort_and_sees_its_join_code(client, instructor):
     client.force_login(instructor)
 
-    response = client.post(reverse("analytics:cohort_create"),
-                           {"name": "Data bootcamp", "recommended_topic": "sql"}, follow=True)
+    response = client.post(
+        reverse("analytics:cohort_create"), {"name": "Data bootcamp", "recommended_topic": "sql"}, follow=True
+    )
 
     cohort = Cohort.objects.get(name="Data bootcamp")
     assert cohort.instructor == instructor and cohort.recommended_topic == "sql"
@@ -119,7 +120,10 @@ def test_cohort_dashboard_shows_members_averages_and_inactive_members(client, co
 
     dashboard = response.context["dashboard"]
     assert dashboard.session_count == 3
-    assert {m.name: (m.sessions, m.inactive) for m in dashboard.members} == {"alice": (2, False), "bob": (1, True)}
+    assert {m.name: (m.sessions, m.inactive) for m in dashboard.members} == {
+        "alice": (2, False),
+        "bob": (1, True),
+    }
     assert {s.key: round(s.accuracy, 2) for s in dashboard.by_topic} == {"python": 0.2, "sql": 0.8}
     assert [s.key for s in dashboard.by_difficulty] == ["easy", "hard"]
     html = response.content.decode()
@@ -131,9 +135,14 @@ def test_the_instructor_sets_the_recommendation_members_start_with(client, cohor
 
     client.force_login(instructor)
 
-    client.post(reverse("analytics:cohort_detail", args=[cohort.pk]), {
-        "recommended_topic": "dsa", "recommended_position": "sde", "recommended_difficulty": "hard",
-    })
+    client.post(
+        reverse("analytics:cohort_detail", args=[cohort.pk]),
+        {
+            "recommended_topic": "dsa",
+            "recommended_position": "sde",
+            "recommended_difficulty": "hard",
+        },
+    )
 
     assert recommended_settings_for(candidate) == {"topic": "dsa", "position": "sde", "difficulty": "hard"}
 
@@ -181,5 +190,7 @@ def test_member_names_are_escaped_in_the_members_table(client, cohort, instructo
 def test_staff_manage_every_cohort(client, cohort):
     client.force_login(UserFactory(is_staff=True))
 
-    assert client.get(reverse("analytics:cohort_detail", args=[cohort.pk])).context["dashboard"].cohort == cohort
+    assert (
+        client.get(reverse("analytics:cohort_detail", args=[cohort.pk])).context["dashboard"].cohort == cohort
+    )
     assert client.get(reverse("analytics:export_sessions", args=[cohort.pk])).status_code == 200

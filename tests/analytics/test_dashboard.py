@@ -35,8 +35,13 @@ def test_dashboard_charts_accuracy_by_session_topic_and_difficulty(client, candi
 
     charts = response.context["charts"]
     assert charts["accuracy-by-session"]["data"]["datasets"][0]["data"] == [90.0, 30.0, 50.0]
-    by_topic = dict(zip(charts["accuracy-by-topic"]["data"]["labels"],
-                        charts["accuracy-by-topic"]["data"]["datasets"][0]["data"], strict=True))
+    by_topic = dict(
+        zip(
+            charts["accuracy-by-topic"]["data"]["labels"],
+            charts["accuracy-by-topic"]["data"]["datasets"][0]["data"],
+            strict=True,
+        )
+    )
     assert by_topic == {"Python": 90.0, "SQL": 40.0}
     assert charts["accuracy-by-difficulty"]["data"]["labels"] == ["Easy", "Medium"]
     assert charts["speaking-trend"]["data"]["datasets"][0]["data"] == [120.0, 120.0, 120.0]
@@ -84,7 +89,9 @@ def test_an_unpractised_cohort_recommendation_is_suggested_first():
 def test_recommended_settings_come_from_the_latest_cohort_that_recommends_something():
     user = UserFactory()
     assert recommended_settings_for(user) == {}
-    CohortMembershipFactory(user=user, cohort=CohortFactory(recommended_topic="sql", recommended_position="analyst"))
+    CohortMembershipFactory(
+        user=user, cohort=CohortFactory(recommended_topic="sql", recommended_position="analyst")
+    )
     CohortMembershipFactory(user=user, cohort=CohortFactory())  # joined later, recommends nothing
 
     assert recommended_settings_for(user) == {"topic": "sql", "position": "analyst"}

@@ -1,4 +1,5 @@
 """A report of an interview finished before any answer shows no accuracy figure rather than 0 %."""
+
 import pytest
 from django.urls import reverse
 
@@ -15,7 +16,9 @@ def unanswered_session(candidate):
     return InterviewSessionFactory(owner=candidate, status=InterviewSession.Status.FINISHED)
 
 
-def test_a_report_with_no_answered_questions_shows_accuracy_as_not_applicable(client, candidate, unanswered_session):
+def test_a_report_with_no_answered_questions_shows_accuracy_as_not_applicable(
+    client, candidate, unanswered_session
+):
     client.force_login(candidate)
 
     html = client.get(reverse("analytics:report", args=[unanswered_session.pk])).content.decode()

@@ -1,4 +1,3 @@
-
 import pytest
 from django.urls import reverse
 
@@ -24,14 +23,20 @@ def test_report_page_shows_accuracy_verdicts_questions_and_transcripts(client, c
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="accuracy">67%' in html
-    for question in ["What does a Python list comprehension produce?", "How does a dict lookup work?",
-                     "Explain the GIL."]:
+    for question in [
+        "What does a Python list comprehension produce?",
+        "How does a dict lookup work?",
+        "Explain the GIL.",
+    ]:
         assert question in html
     assert "It scans every key." in html and "It hashes the key to find a bucket." in html
     assert html.count("Attempt 2") == 2
     assert "Incorrect" in html and "Correct" in html
     assert "Clear on comprehensions" in html and "Revise the GIL" in html
-    assert "Words per minute <strong>120</strong>" in html and "Filler words per 100 words <strong>3.5</strong>" in html
+    assert (
+        "Words per minute <strong>120</strong>" in html
+        and "Filler words per 100 words <strong>3.5</strong>" in html
+    )
     # The revealed model answer is shown outright; the others wait in a details element.
     assert "<strong>Model answer:</strong> A lock letting one thread run bytecode." in html
     assert "<details><summary>Model answer</summary><p>It hashes the key.</p></details>" in html
@@ -131,8 +136,11 @@ def test_the_real_build_report_fills_a_missing_report_on_first_view(client, cand
 
 def test_report_shows_inline_code_from_the_bank_as_code_and_escapes_answers(client, candidate):
     session = InterviewSessionFactory(owner=candidate, status=InterviewSession.Status.FINISHED)
-    TurnFactory(session=session, question__text="When do `==` and `is` differ?",
-                transcript="<b>is</b> compares identity")
+    TurnFactory(
+        session=session,
+        question__text="When do `==` and `is` differ?",
+        transcript="<b>is</b> compares identity",
+    )
     client.force_login(candidate)
 
     html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()

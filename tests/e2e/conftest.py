@@ -3,6 +3,7 @@
 Chromium's fake media devices feed real files: a spoken answer (WAV) as the microphone and a face
 clip (Y4M) as the webcam. Screenshots of every step land in artifacts/e2e/ (kept by CI).
 """
+
 from __future__ import annotations
 
 import os
@@ -79,12 +80,16 @@ def server(tmp_path_factory):
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)
-    subprocess.run([python, "manage.py", "load_question_bank"], cwd=REPO, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [python, "manage.py", "load_question_bank"], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     log = open(workdir / "daphne.log", "wb")
     process = subprocess.Popen(
         [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "interbot_site.asgi:application"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -98,7 +103,11 @@ def server(tmp_path_factory):
         process.terminate()
         pytest.fail("daphne did not start: " + (workdir / "daphne.log").read_text()[-3000:])
     yield {
-        "url": base_url, "env": env, "process": process, "log": workdir / "daphne.log", "port": port,
+        "url": base_url,
+        "env": env,
+        "process": process,
+        "log": workdir / "daphne.log",
+        "port": port,
         "db_path": workdir / "e2e.sqlite3",
     }
     process.terminate()
@@ -135,13 +144,21 @@ def launch_browser(request, playwright_instance, face_video):
 
     def launch(microphone_wav: Path | None = None, *, grant_media: bool = True):
         args = [
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
             "--autoplay-policy=no-user-gesture-required",
         ]
         if grant_media:
-            args += ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                     f"--use-file-for-fake-video-capture={face_video}"]
+            args += [
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={face_video}",
+            ]
             if microphone_wav:
                 args.append(f"--use-file-for-fake-audio-capture={microphone_wav}")
         else:
@@ -157,7 +174,9 @@ def launch_browser(request, playwright_instance, face_video):
         pages = [page for browser in browsers for context in browser.contexts for page in context.pages]
         for number, page in enumerate(pages):
             try:
-                page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}-{number}.png"), full_page=True)
+                page.screenshot(
+                    path=str(ARTIFACTS / f"FAILED-{request.node.name}-{number}.png"), full_page=True
+                )
             except Exception:  # noqa: BLE001 - a closed page has nothing to show
                 pass
     for browser in browsers:

@@ -1,4 +1,5 @@
 """Real media for Chromium's fake capture devices: spoken answers (piper voice) and a face video (y4m)."""
+
 from __future__ import annotations
 
 import functools

@@ -6,6 +6,7 @@ answer, looked up in the server's SQLite file: the test's own knowledge of the b
 Chromium reads the fake microphone file given at launch, so each spoken answer is a new browser launch
 with the candidate's cookies; reopening the live page is also what a candidate who reloads does.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,7 +63,12 @@ def sign_up(page: Page, base_url: str, artifacts: Path | None = None) -> str:
 
 
 def start_interview(
-    page: Page, base_url: str, artifacts: Path | None = None, *, name: str = "Ada Lovelace", webcam: bool = False
+    page: Page,
+    base_url: str,
+    artifacts: Path | None = None,
+    *,
+    name: str = "Ada Lovelace",
+    webcam: bool = False,
 ) -> int:
     """Fill the start form and land on the live page; returns the interview id."""
     page.goto(base_url + "/interviews/new/")
@@ -91,7 +97,11 @@ def shown_question(frame: FrameLocator) -> str:
 
 
 def record_answer(
-    page: Page, frame: FrameLocator, wav: Path, *, trailing_silence_s: float = TRAILING_SILENCE_S,
+    page: Page,
+    frame: FrameLocator,
+    wav: Path,
+    *,
+    trailing_silence_s: float = TRAILING_SILENCE_S,
     wait_for_upload: bool = True,
 ) -> None:
     """Record the fake microphone for the length of the spoken part of `wav` and stop (and wait for the upload)."""
@@ -104,7 +114,9 @@ def record_answer(
     if not wait_for_upload:  # a candidate who clicks Submit right after Stop
         frame.locator("#live-mic button.stop-button").first.click()
         return
-    with page.expect_response(lambda response: "/gradio_api/upload" in response.url, timeout=30_000) as upload:
+    with page.expect_response(
+        lambda response: "/gradio_api/upload" in response.url, timeout=30_000
+    ) as upload:
         frame.locator("#live-mic button.stop-button").first.click()
     assert upload.value.ok, upload.value.status
     expect(frame.locator("#live-mic button.record-button")).to_have_count(0, timeout=15_000)
@@ -121,7 +133,9 @@ def wait_until_idle(frame: FrameLocator) -> None:
     The answer event runs on while that reply is synthesised ("Preparing the interviewer's reply…"); Submit
     is disabled meanwhile and says so.
     """
-    expect(frame.locator("#live-status .ib-status")).to_have_class(re.compile("ib-idle"), timeout=ANSWER_TIMEOUT_MS)
+    expect(frame.locator("#live-status .ib-status")).to_have_class(
+        re.compile("ib-idle"), timeout=ANSWER_TIMEOUT_MS
+    )
 
 
 def expect_outcome(frame: FrameLocator, meta_text: str) -> None:
@@ -144,7 +158,8 @@ def bank_question(db_path: Path, text: str) -> dict[str, str]:
     The page shows the bank's `inline code` as <code> elements, so the text read there has no backticks."""
     with sqlite3.connect(db_path) as connection:
         row = connection.execute(
-            "SELECT text, reference_answer, hint FROM interviews_question WHERE replace(text, '`', '') = ?", (text,)
+            "SELECT text, reference_answer, hint FROM interviews_question WHERE replace(text, '`', '') = ?",
+            (text,),
         ).fetchone()
     assert row is not None, f"question not in the bank: {text!r}"
     return {"text": row[0], "reference_answer": row[1], "hint": row[2]}
@@ -216,7 +231,9 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     expect_outcome(frame, "Question 3 of 3")
     revealed = frame.locator("#live-feedback").inner_text()
     second_reference = bank_question(db_path, second_question)["reference_answer"]
-    assert len(words_of(revealed) & words_of(second_reference)) >= 0.6 * len(words_of(second_reference)), revealed
+    assert len(words_of(revealed) & words_of(second_reference)) >= 0.6 * len(words_of(second_reference)), (
+        revealed
+    )
     third_question = shown_question(frame)
     shoot(page, artifacts_dir, "07-answer-revealed")
     context.close()
@@ -268,7 +285,8 @@ def test_webcam_clip_shows_the_expression_seen_and_reaches_the_report(server, la
         webcam.locator("button.capture-button").click()
     expression = frame.locator("#live-expression")
     expect(expression).to_contain_text(
-        re.compile(r"Expression seen: (angry|disgust|fear|happy|sad|surprise|neutral)"), timeout=ANSWER_TIMEOUT_MS
+        re.compile(r"Expression seen: (angry|disgust|fear|happy|sad|surprise|neutral)"),
+        timeout=ANSWER_TIMEOUT_MS,
     )
     shoot(page, artifacts_dir, "14-webcam-expression")
 
@@ -319,8 +337,12 @@ def test_another_candidates_interview_is_refused_and_reveals_nothing(server, lau
     intruder = new_context(browser)
     page = intruder.new_page()
     sign_up(page, base_url)
-    for path in (f"/interviews/{interview_id}/live/", f"/interviews/{interview_id}/",
-                 f"/analytics/reports/{interview_id}/", f"/live/gradio/?session={interview_id}"):
+    for path in (
+        f"/interviews/{interview_id}/live/",
+        f"/interviews/{interview_id}/",
+        f"/analytics/reports/{interview_id}/",
+        f"/live/gradio/?session={interview_id}",
+    ):
         response = page.goto(base_url + path)
         assert response.status in (403, 404), (path, response.status)
         body = page.content()

@@ -1,4 +1,5 @@
 """The admin reviews interviews read-only, lets staff curate questions, and never edits history."""
+
 from __future__ import annotations
 
 import pytest
@@ -67,7 +68,9 @@ def test_session_changelist_filters_and_searches(reviewer_client, reviewed_sessi
         assert f"By {filter_title}" in page
     assert "Evening class" in page and "50%" in page
 
-    filtered = reviewer_client.get(url, {"topic": "sql", "status": "finished", "cohort__id__exact": reviewed_session.cohort_id})
+    filtered = reviewer_client.get(
+        url, {"topic": "sql", "status": "finished", "cohort__id__exact": reviewed_session.cohort_id}
+    )
     assert "Ada Reviewed" in filtered.content.decode() and "Someone Else" not in filtered.content.decode()
     by_owner = reviewer_client.get(url, {"q": reviewed_session.owner.email}).content.decode()
     assert "Ada Reviewed" in by_owner and "Someone Else" not in by_owner
@@ -76,7 +79,9 @@ def test_session_changelist_filters_and_searches(reviewer_client, reviewed_sessi
 
 
 def test_session_page_shows_turns_with_audio_and_expression_samples(reviewer_client, reviewed_session):
-    response = reviewer_client.get(reverse("admin:interviews_interviewsession_change", args=[reviewed_session.pk]))
+    response = reviewer_client.get(
+        reverse("admin:interviews_interviewsession_change", args=[reviewed_session.pk])
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "A join combines rows of two tables." in page
@@ -84,7 +89,9 @@ def test_session_page_shows_turns_with_audio_and_expression_samples(reviewer_cli
     assert "STT 412, grading 35, TTS 280" in page
     assert "FasterWhisperSTT" in page
     spoken = reviewed_session.turns.get(question_number=1)
-    assert f'<audio controls preload="none" src="{reverse("interviews:turn_audio", args=[spoken.pk])}">' in page
+    assert (
+        f'<audio controls preload="none" src="{reverse("interviews:turn_audio", args=[spoken.pk])}">' in page
+    )
     assert page.count("<audio") == 1  # the typed answer has nothing to play
     assert "happy × 3" in page
     assert "1 correct of 2 asked (50%)" in page
@@ -101,13 +108,25 @@ def test_nobody_can_add_or_change_interview_history(superuser_client, reviewed_s
     assert superuser_client.get(reverse("admin:interviews_interviewsession_add")).status_code == 403
 
     report = reviewed_session.report
-    assert superuser_client.post(reverse("admin:interviews_report_change", args=[report.pk]), {"accuracy": 1}).status_code == 403
-    assert superuser_client.post(reverse("admin:interviews_report_delete", args=[report.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        superuser_client.post(
+            reverse("admin:interviews_report_change", args=[report.pk]), {"accuracy": 1}
+        ).status_code
+        == 403
+    )
+    assert (
+        superuser_client.post(
+            reverse("admin:interviews_report_delete", args=[report.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     report.refresh_from_db()
     assert report.accuracy == 0.5
 
 
-def test_only_superusers_delete_a_session_with_everything_recorded_in_it(client, reviewer_client, reviewed_session):
+def test_only_superusers_delete_a_session_with_everything_recorded_in_it(
+    client, reviewer_client, reviewed_session
+):
     delete_url = reverse("admin:interviews_interviewsession_delete", args=[reviewed_session.pk])
     assert reviewer_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert InterviewSession.objects.filter(pk=reviewed_session.pk).exists()
@@ -152,7 +171,11 @@ def test_questions_are_editable_filterable_and_searchable(superuser_client):
     )  # fmt: skip
     assert response.status_code == 302
     question.refresh_from_db()
-    assert (question.text, question.difficulty, question.key_points) == ("What does GROUP BY do?", "hard", ["groups rows"])
+    assert (question.text, question.difficulty, question.key_points) == (
+        "What does GROUP BY do?",
+        "hard",
+        ["groups rows"],
+    )
 
 
 def test_deactivating_questions_keeps_them_for_history(superuser_client):
@@ -168,6 +191,8 @@ def test_changelists_stay_within_a_fixed_number_of_queries(superuser_client, dja
     for _ in range(15):
         ReportFactory()
     with django_assert_max_num_queries(12):
-        assert superuser_client.get(reverse("admin:interviews_interviewsession_changelist")).status_code == 200
+        assert (
+            superuser_client.get(reverse("admin:interviews_interviewsession_changelist")).status_code == 200
+        )
     with django_assert_max_num_queries(12):
         assert superuser_client.get(reverse("admin:interviews_report_changelist")).status_code == 200

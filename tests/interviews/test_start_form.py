@@ -1,4 +1,5 @@
 """The start form: every bad input gets its own clear message, and what was typed is kept."""
+
 from __future__ import annotations
 
 import pytest
@@ -75,7 +76,9 @@ def test_the_form_prefills_profile_then_cohort_recommendation_then_an_explicit_l
     user = UserFactory(default_topic="sql", target_role="analyst", default_difficulty="easy")
     assert StartInterviewForm.initial_for(user)["topic"] == "sql"
 
-    CohortMembershipFactory(user=user, cohort__recommended_topic="statistics", cohort__recommended_difficulty="hard")
+    CohortMembershipFactory(
+        user=user, cohort__recommended_topic="statistics", cohort__recommended_difficulty="hard"
+    )
     initial = StartInterviewForm.initial_for(user)
     assert (initial["topic"], initial["position"], initial["difficulty"]) == ("statistics", "analyst", "hard")
 

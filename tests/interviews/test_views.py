@@ -1,4 +1,5 @@
 """Interview pages: start, history and detail, and who may see what."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -48,7 +49,12 @@ def test_start_creates_an_interview_and_opens_it(client, candidate):
     session = InterviewSession.objects.get(owner=candidate)
     assert response.status_code == 302
     assert response["Location"] == reverse("interviews:detail", args=[session.pk])
-    assert (session.candidate_name, session.topic, session.position, session.difficulty) == ("Ada", "python", "sde", "easy")
+    assert (session.candidate_name, session.topic, session.position, session.difficulty) == (
+        "Ada",
+        "python",
+        "sde",
+        "easy",
+    )
     assert session.consent_audio is True and session.consent_video is False
     assert session.status == InterviewSession.Status.IN_PROGRESS
 

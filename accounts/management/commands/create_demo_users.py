@@ -1,4 +1,5 @@
 """`manage.py create_demo_users`: demo candidate, instructor and admin for local use (never production)."""
+
 from django.core.management.base import BaseCommand
 
 from accounts.services import ensure_demo_users
@@ -10,4 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write("Demo accounts (local use only):")
         for account in ensure_demo_users():
-            self.stdout.write(f"  {account.role:<10} username {account.username:<6} password {account.password}")
+            self.stdout.write(
+                f"  {account.role:<10} username {account.username:<6} password {account.password}"
+            )

@@ -1,4 +1,5 @@
 """`manage.py load_question_bank`: validate the bank JSON files and upsert them into the database."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,7 +17,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", default=None, help=f"Directory of bank files (default: {DATA_DIR}).")
+        parser.add_argument(
+            "--data-dir", default=None, help=f"Directory of bank files (default: {DATA_DIR})."
+        )
 
     def handle(self, *args, **options):
         try:

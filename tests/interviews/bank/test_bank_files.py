@@ -1,4 +1,5 @@
 """The real question bank: every file validates, is balanced across difficulties and covers the catalog."""
+
 from __future__ import annotations
 
 import json

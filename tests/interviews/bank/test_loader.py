@@ -1,4 +1,5 @@
 """The bank loader: validation errors name the file and key, reloads are idempotent, retired keys deactivate."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,9 @@ def write_bank(directory, topic: str, questions: list[dict]) -> None:
 
 @pytest.fixture
 def bank_dir(tmp_path):
-    write_bank(tmp_path, "java", [question("java-easy-001"), question("java-medium-001", difficulty="medium")])
+    write_bank(
+        tmp_path, "java", [question("java-easy-001"), question("java-medium-001", difficulty="medium")]
+    )
     write_bank(tmp_path, "sql", [question("sql-hard-001", difficulty="hard", positions=[])])
     return tmp_path
 
@@ -45,7 +48,11 @@ def test_first_load_creates_every_question_as_an_active_bank_question(bank_dir):
     assert summary == LoadSummary(created=3, updated=0, unchanged=0, deactivated=0)
     java = Question.objects.get(bank_key="java-medium-001")
     assert (java.topic, java.difficulty, java.kind, java.source, java.is_active) == (
-        "java", "medium", "topic", "bank", True,
+        "java",
+        "medium",
+        "topic",
+        "bank",
+        True,
     )
     assert java.positions == ["sde"]
     assert java.key_points == ["first point", "second point"]
@@ -97,7 +104,9 @@ def test_a_key_put_back_is_reactivated(bank_dir):
     load_bank(data_dir=bank_dir)
     write_bank(bank_dir, "java", [question("java-easy-001")])
     load_bank(data_dir=bank_dir)
-    write_bank(bank_dir, "java", [question("java-easy-001"), question("java-medium-001", difficulty="medium")])
+    write_bank(
+        bank_dir, "java", [question("java-easy-001"), question("java-medium-001", difficulty="medium")]
+    )
 
     summary = load_bank(data_dir=bank_dir)
 
@@ -143,7 +152,14 @@ def test_a_bad_question_is_reported_with_its_file_and_key_and_nothing_is_written
 
 @pytest.mark.django_db
 def test_a_key_used_twice_is_rejected(bank_dir):
-    write_bank(bank_dir, "sql", [question("sql-hard-001", difficulty="hard"), question("sql-hard-001", difficulty="hard", text="Other?")])
+    write_bank(
+        bank_dir,
+        "sql",
+        [
+            question("sql-hard-001", difficulty="hard"),
+            question("sql-hard-001", difficulty="hard", text="Other?"),
+        ],
+    )
 
     with pytest.raises(BankError, match=r"sql\.json \[sql-hard-001\]: duplicate key"):
         load_bank(data_dir=bank_dir)
@@ -151,7 +167,11 @@ def test_a_key_used_twice_is_rejected(bank_dir):
 
 @pytest.mark.django_db
 def test_the_same_question_text_under_two_keys_is_rejected(bank_dir):
-    write_bank(bank_dir, "sql", [question("sql-hard-001", difficulty="hard", text="Explain the idea behind java-easy-001!")])
+    write_bank(
+        bank_dir,
+        "sql",
+        [question("sql-hard-001", difficulty="hard", text="Explain the idea behind java-easy-001!")],
+    )
 
     with pytest.raises(BankError, match=r"same text as java-easy-001"):
         load_bank(data_dir=bank_dir)

@@ -1,4 +1,5 @@
 """Question selection: fresh, fitted to the position and difficulty; LLM generation with a bank fallback."""
+
 from __future__ import annotations
 
 import json
@@ -111,7 +112,8 @@ def test_only_the_last_few_sessions_and_only_the_owners_count_as_recent():
 
     picked = {
         DjangoQuestionSource(session=session, recent_sessions=2, rng=random.Random(seed))
-        .next_question(kind="topic", exclude_ids=()).id
+        .next_question(kind="topic", exclude_ids=())
+        .id
         for seed in range(20)
     }
 
@@ -160,7 +162,9 @@ def test_equal_candidates_are_drawn_at_random_and_a_seeded_rng_repeats_the_draw(
 
     assert draw[0] == draw[1]
     firsts = {
-        DjangoQuestionSource(session=session, rng=random.Random(seed)).next_question(kind="topic", exclude_ids=()).id
+        DjangoQuestionSource(session=session, rng=random.Random(seed))
+        .next_question(kind="topic", exclude_ids=())
+        .id
         for seed in range(30)
     }
     assert len(firsts) > 1
@@ -195,12 +199,18 @@ class ScriptedChatModel:
 
 
 def generated(text: str = "How does the JVM decide when an object can be garbage collected?") -> str:
-    return "Here you go:\n```json\n" + json.dumps({
-        "text": text,
-        "reference_answer": "An object can be collected once it is unreachable from any GC root, such as thread stacks or static fields.",
-        "key_points": ["unreachable from GC roots", "roots include stacks and statics"],
-        "hint": "Think about what the collector starts its search from.",
-    }) + "\n```"
+    return (
+        "Here you go:\n```json\n"
+        + json.dumps(
+            {
+                "text": text,
+                "reference_answer": "An object can be collected once it is unreachable from any GC root, such as thread stacks or static fields.",
+                "key_points": ["unreachable from GC roots", "roots include stacks and statics"],
+                "hint": "Think about what the collector starts its search from.",
+            }
+        )
+        + "\n```"
+    )
 
 
 @pytest.fixture
@@ -235,7 +245,9 @@ def test_malformed_output_falls_back_to_the_bank_and_stores_nothing(java_session
     assert Question.objects.get(pk=ref.id).source == Question.Source.BANK
     assert not Question.objects.filter(source=Question.Source.GENERATED).exists()
     assert len(llm.prompts) == 2
-    assert source.notices == ["The question generator gave no usable new question; this one is from the bank."]
+    assert source.notices == [
+        "The question generator gave no usable new question; this one is from the bank."
+    ]
 
 
 def test_a_generated_duplicate_of_an_asked_question_is_rejected(java_session):
@@ -254,10 +266,12 @@ def test_a_generated_duplicate_of_an_asked_question_is_rejected(java_session):
 def test_after_a_duplicate_a_fresh_generated_question_is_accepted(java_session):
     first = GeneratingQuestionSource(session=java_session, llm=ScriptedChatModel([generated()]))
     earlier = first.next_question(kind="topic", exclude_ids=())
-    llm = ScriptedChatModel([
-        generated("When does the JVM decide an object can be garbage collected?"),
-        generated("What is the difference between a checked and an unchecked exception?"),
-    ])
+    llm = ScriptedChatModel(
+        [
+            generated("When does the JVM decide an object can be garbage collected?"),
+            generated("What is the difference between a checked and an unchecked exception?"),
+        ]
+    )
 
     ref = GeneratingQuestionSource(session=java_session, llm=llm).next_question(
         kind="topic", exclude_ids=[earlier.id]
@@ -282,7 +296,9 @@ def test_general_questions_always_come_from_the_bank(java_session):
     general = QuestionFactory(kind="general", topic="general")
     llm = ScriptedChatModel([])
 
-    ref = GeneratingQuestionSource(session=java_session, llm=llm).next_question(kind="general", exclude_ids=())
+    ref = GeneratingQuestionSource(session=java_session, llm=llm).next_question(
+        kind="general", exclude_ids=()
+    )
 
     assert ref.id == general.pk
     assert llm.prompts == []
@@ -302,8 +318,16 @@ def test_a_free_text_topic_without_bank_questions_is_still_generated(java_sessio
     ("text", "asked", "duplicate"),
     [
         ("What is a HashMap?", ["what is a hashmap"], True),
-        ("How does a Java HashMap handle collisions?", ["How are collisions handled in a Java HashMap?"], True),
-        ("How does a Java HashMap handle collisions?", ["What is the difference between JDK and JRE?"], False),
+        (
+            "How does a Java HashMap handle collisions?",
+            ["How are collisions handled in a Java HashMap?"],
+            True,
+        ),
+        (
+            "How does a Java HashMap handle collisions?",
+            ["What is the difference between JDK and JRE?"],
+            False,
+        ),
     ],
 )
 def test_duplicate_detection_compares_normalised_text_and_word_overlap(text, asked, duplicate):
@@ -312,11 +336,15 @@ def test_duplicate_detection_compares_normalised_text_and_word_overlap(text, ask
 
 def test_parsing_rejects_a_reply_with_missing_fields():
     with pytest.raises(ValueError, match="key_points"):
-        parse_generated_question(json.dumps({
-            "text": "What is a JVM and why does it exist?",
-            "reference_answer": "It runs bytecode on any platform.",
-            "hint": "Think portability.",
-        }))
+        parse_generated_question(
+            json.dumps(
+                {
+                    "text": "What is a JVM and why does it exist?",
+                    "reference_answer": "It runs bytecode on any platform.",
+                    "hint": "Think portability.",
+                }
+            )
+        )
 
 
 def test_without_an_llm_the_source_is_the_bank_and_the_bank_is_loaded_on_first_use(settings):

@@ -1,4 +1,5 @@
 """Small in-test implementations of the engine's QuestionSource and Grader protocols."""
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -6,7 +7,9 @@ from collections.abc import Collection
 from interviews.domain import Grade, QuestionRef
 
 
-def make_question(qid: int, kind: str = "topic", *, points: tuple[str, ...] = ("hash", "constant")) -> QuestionRef:
+def make_question(
+    qid: int, kind: str = "topic", *, points: tuple[str, ...] = ("hash", "constant")
+) -> QuestionRef:
     return QuestionRef(
         id=qid,
         text=f"Question {qid} about {' and '.join(points)}?",
@@ -44,5 +47,10 @@ class KeywordGrader:
         if not missing:
             return Grade("correct", 1.0, covered_points=covered, praise="Great answer!", grader="keyword")
         verdict = "partial" if covered else "incorrect"
-        return Grade(verdict, len(covered) / len(question.key_points), missing_points=missing,
-                     covered_points=covered, grader="keyword")
+        return Grade(
+            verdict,
+            len(covered) / len(question.key_points),
+            missing_points=missing,
+            covered_points=covered,
+            grader="keyword",
+        )

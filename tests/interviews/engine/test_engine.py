@@ -1,4 +1,5 @@
 """The interview state machine: every branch, with list-backed questions and a keyword grader."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,10 @@ def test_start_asks_the_first_general_question(source, config):
     state, outcome = engine.start(config, source)
     assert outcome.event == "asked"
     assert outcome.next_question.id == 1
-    assert "Question 1" in outcome.interviewer_message and outcome.next_question.text in outcome.interviewer_message
+    assert (
+        "Question 1" in outcome.interviewer_message
+        and outcome.next_question.text in outcome.interviewer_message
+    )
     assert (state.stage, state.question_number, state.attempt, state.asked_ids) == ("general", 1, 1, [1])
     assert state.last_message == outcome.interviewer_message
 
@@ -227,8 +231,9 @@ def test_a_restart_from_the_persisted_dict_continues_identically(config):
     for text in answers:
         saved = json.dumps(state.to_dict())
         source, grader = fresh()
-        state, outcome = run(InterviewState.from_dict(json.loads(saved)), text, config=config, source=source,
-                             grader=grader)
+        state, outcome = run(
+            InterviewState.from_dict(json.loads(saved)), text, config=config, source=source, grader=grader
+        )
         resumed.append((outcome, state.to_dict()))
     assert resumed == uninterrupted
     assert uninterrupted[-1][1]["stage"] == "finished"

@@ -1,4 +1,5 @@
 """Recognising "finish interview" in typed or transcribed answers, and not in answers about finishing."""
+
 from __future__ import annotations
 
 import pytest

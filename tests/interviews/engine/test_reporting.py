@@ -1,4 +1,5 @@
 """The end report: counts and accuracy from turns, the emotion pattern, speaking averages, advice."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,12 +24,29 @@ def interview():
     turn(session, 2, 1, Turn.Verdict.INCORRECT, question=q[1], hint_shown=True, missed_points=["point 1a"])
     turn(session, 2, 2, Turn.Verdict.CORRECT, question=q[1])
     turn(session, 3, 1, Turn.Verdict.PARTIAL, question=q[2], hint_shown=True, missed_points=["point 2b"])
-    turn(session, 3, 2, Turn.Verdict.INCORRECT, question=q[2], answer_revealed=True,
-         missed_points=["point 2a", "point 2b"])
+    turn(
+        session,
+        3,
+        2,
+        Turn.Verdict.INCORRECT,
+        question=q[2],
+        answer_revealed=True,
+        missed_points=["point 2a", "point 2b"],
+    )
     turn(session, 4, 1, Turn.Verdict.PARTIAL, question=q[3], hint_shown=True, missed_points=["point 3b"])
-    turn(session, 5, 1, Turn.Verdict.CORRECT, question=q[4], input_mode=Turn.InputMode.SPOKEN,
-         transcript="um it is basically a hash map with like constant lookups you know",
-         audio_seconds=6.0, words_per_minute=130.0, filler_count=4, pause_count=1)
+    turn(
+        session,
+        5,
+        1,
+        Turn.Verdict.CORRECT,
+        question=q[4],
+        input_mode=Turn.InputMode.SPOKEN,
+        transcript="um it is basically a hash map with like constant lookups you know",
+        audio_seconds=6.0,
+        words_per_minute=130.0,
+        filler_count=4,
+        pause_count=1,
+    )
     return session, q
 
 
@@ -79,7 +97,12 @@ def test_building_the_report_twice_updates_the_same_row(interview):
 
 def test_a_report_with_no_answers_has_zero_accuracy():
     report = build_report(session=InterviewSessionFactory())
-    assert (report.accuracy, report.questions_asked, report.speaking, report.emotion_pattern) == (0.0, 0, {}, "")
+    assert (report.accuracy, report.questions_asked, report.speaking, report.emotion_pattern) == (
+        0.0,
+        0,
+        {},
+        "",
+    )
 
 
 def samples(*timeline: tuple[float, str, float]) -> list[ExpressionSample]:
@@ -87,23 +110,38 @@ def samples(*timeline: tuple[float, str, float]) -> list[ExpressionSample]:
 
 
 def test_dominant_expression_is_weighted_by_confidence():
-    timeline = samples((0, "sad", 0.9), (1, "sad", 0.9), (2, "neutral", 0.5), (3, "neutral", 0.5),
-                       (4, "neutral", 0.5), (5, "neutral", 0.5))
+    timeline = samples(
+        (0, "sad", 0.9),
+        (1, "sad", 0.9),
+        (2, "neutral", 0.5),
+        (3, "neutral", 0.5),
+        (4, "neutral", 0.5),
+        (5, "neutral", 0.5),
+    )
     assert dominant_expression(timeline) == "neutral"  # 2.0 against 1.8
     assert dominant_expression(timeline[:3]) == "sad"
     assert dominant_expression([]) == ""
 
 
 def test_emotion_pattern_tense_early_then_relaxed():
-    timeline = samples((0, "fear", 0.8), (10, "sad", 0.6), (20, "fear", 0.7),
-                       (40, "neutral", 0.9), (50, "happy", 0.7), (60, "neutral", 0.8), (90, "happy", 0.9))
+    timeline = samples(
+        (0, "fear", 0.8),
+        (10, "sad", 0.6),
+        (20, "fear", 0.7),
+        (40, "neutral", 0.9),
+        (50, "happy", 0.7),
+        (60, "neutral", 0.8),
+        (90, "happy", 0.9),
+    )
     assert emotion_pattern(timeline) == (
         "Tense (fear/sad) during the first questions, more relaxed (neutral/happy) later."
     )
 
 
 def test_emotion_pattern_tense_for_most_then_relaxed_at_the_end():
-    timeline = samples((0, "sad", 0.8), (30, "angry", 0.6), (59, "sad", 0.7), (75, "happy", 0.9), (90, "happy", 0.9))
+    timeline = samples(
+        (0, "sad", 0.8), (30, "angry", 0.6), (59, "sad", 0.7), (75, "happy", 0.9), (90, "happy", 0.9)
+    )
     assert emotion_pattern(timeline) == (
         "Tense (sad/angry) during most of the interview, more relaxed (happy) towards the end."
     )

@@ -1,4 +1,5 @@
 """Session use-cases on the real question bank and the real offline grader (typed answers mostly)."""
+
 from __future__ import annotations
 
 import shutil
@@ -66,7 +67,10 @@ def test_typed_answers_advance_the_interview_and_write_turns():
 
     turns = list(session.turns.order_by("question_number", "attempt"))
     assert [(t.question_number, t.attempt, t.verdict) for t in turns] == [
-        (1, 1, "correct"), (2, 1, "incorrect"), (2, 2, "incorrect")]
+        (1, 1, "correct"),
+        (2, 1, "incorrect"),
+        (2, 2, "incorrect"),
+    ]
     assert turns[1].hint_shown and not turns[1].answer_revealed
     assert turns[2].answer_revealed and turns[2].missed_points
     assert turns[2].question_id == turns[1].question_id
@@ -178,8 +182,10 @@ def test_a_spoken_answer_is_transcribed_measured_and_stored_with_consent(setting
 def test_a_failing_remote_stt_falls_back_and_the_candidate_is_told(settings, tmp_path):
     stt = dict(settings.AI_SERVICES["stt"])
     # Nothing listens on the discard port: the remote provider fails at its HTTP edge.
-    stt.update(BACKEND="interviews.services.stt.GoogleSTT",
-               OPTIONS={**stt["OPTIONS"], "endpoint": "http://127.0.0.1:9/speech", "timeout": 2.0})
+    stt.update(
+        BACKEND="interviews.services.stt.GoogleSTT",
+        OPTIONS={**stt["OPTIONS"], "endpoint": "http://127.0.0.1:9/speech", "timeout": 2.0},
+    )
     settings.AI_SERVICES = {**settings.AI_SERVICES, "stt": stt}
     registry.reset_backends()
     try:
@@ -253,8 +259,11 @@ def test_an_answer_overtaken_by_another_is_not_recorded(monkeypatch):
         def grade(self, question, answer):
             if not OvertakenGrader.overtaken:
                 OvertakenGrader.overtaken = True
-                sessions.submit_answer(session=InterviewSession.objects.get(pk=session.pk), text=DONT_KNOW,
-                                       submission_id="other-tab")
+                sessions.submit_answer(
+                    session=InterviewSession.objects.get(pk=session.pk),
+                    text=DONT_KNOW,
+                    submission_id="other-tab",
+                )
             return real_grader.grade(question, answer)
 
     monkeypatch.setattr(sessions, "get_grader", OvertakenGrader)
@@ -267,6 +276,7 @@ def test_an_answer_overtaken_by_another_is_not_recorded(monkeypatch):
 def test_starting_without_any_question_saves_nothing(settings):
     settings.INTERVIEW_GENERAL_QUESTIONS = 0
     with pytest.raises(registry.ServiceError):
-        sessions.start_interview(user=UserFactory(), candidate_name="Ada", topic="no-such-topic",
-                                 position="sde", difficulty="easy")
+        sessions.start_interview(
+            user=UserFactory(), candidate_name="Ada", topic="no-such-topic", position="sde", difficulty="easy"
+        )
     assert not InterviewSession.objects.exists()

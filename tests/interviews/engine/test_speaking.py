@@ -1,4 +1,5 @@
 """Speaking metrics: pace, pauses and filler words of a spoken answer."""
+
 from __future__ import annotations
 
 import pytest
@@ -67,8 +68,15 @@ def test_filler_words_are_counted_only_when_used_as_fillers(text, fillers):
 
 def test_analyse_speech_combines_the_metrics():
     text = "Um, a set, like, stores unique items."
-    words = timed(("Um", 2.4, 2.6), ("a", 3.5, 3.6), ("set", 3.6, 3.9), ("like", 4.0, 4.2),
-                  ("stores", 4.3, 4.6), ("unique", 4.7, 5.0), ("items", 5.0, 5.4))
+    words = timed(
+        ("Um", 2.4, 2.6),
+        ("a", 3.5, 3.6),
+        ("set", 3.6, 3.9),
+        ("like", 4.0, 4.2),
+        ("stores", 4.3, 4.6),
+        ("unique", 4.7, 5.0),
+        ("items", 5.0, 5.4),
+    )
     metrics = analyse_speech(text=text, words=words, duration_seconds=6.0)
     assert metrics.word_count == 7
     assert metrics.filler_count == 2

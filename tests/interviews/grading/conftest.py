@@ -1,4 +1,5 @@
 """Shared fixtures for the grading tests: the MiniLM encoder is loaded once per test session."""
+
 import pytest
 
 from interviews.domain import QuestionRef
@@ -27,7 +28,11 @@ def list_vs_tuple():
             "A list is mutable and can be changed after it is created, while a tuple is immutable. "
             "Because tuples are immutable they are hashable and can be used as dictionary keys."
         ),
-        key_points=("lists are mutable", "tuples are immutable", "tuples are hashable and can be dictionary keys"),
+        key_points=(
+            "lists are mutable",
+            "tuples are immutable",
+            "tuples are hashable and can be dictionary keys",
+        ),
         hint="Think about what happens when you try to change an element after creating each one.",
     )
 

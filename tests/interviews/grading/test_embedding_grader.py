@@ -1,4 +1,5 @@
 """The offline grader judges meaning and key-point coverage, and its hints nudge without revealing."""
+
 import pytest
 
 from interviews.services.grading import derive_key_points, is_non_answer
@@ -29,13 +30,21 @@ def test_a_correct_answer_in_other_words_is_correct(embedding_grader, list_vs_tu
 @pytest.mark.parametrize(
     ("fixture", "answer"),
     [
-        ("primary_key", "It is the column whose value is unique for every row, so each record can be identified "
-                        "by it. It is not allowed to be null, and every table has just one of them."),
-        ("tcp_vs_udp", "TCP sets up a connection first and makes sure every packet arrives, in order, resending "
-                       "lost ones. UDP just sends datagrams with no connection and no guarantee they arrive, "
-                       "which makes it lighter and quicker, good for video calls and games."),
-        ("recursion_without_key_points", "It is a function which calls itself, directly or indirectly, "
-                                         "until it reaches a base case."),
+        (
+            "primary_key",
+            "It is the column whose value is unique for every row, so each record can be identified "
+            "by it. It is not allowed to be null, and every table has just one of them.",
+        ),
+        (
+            "tcp_vs_udp",
+            "TCP sets up a connection first and makes sure every packet arrives, in order, resending "
+            "lost ones. UDP just sends datagrams with no connection and no guarantee they arrive, "
+            "which makes it lighter and quicker, good for video calls and games.",
+        ),
+        (
+            "recursion_without_key_points",
+            "It is a function which calls itself, directly or indirectly, until it reaches a base case.",
+        ),
     ],
 )
 def test_correct_answers_across_topics_are_correct(embedding_grader, request, fixture, answer):
@@ -45,7 +54,9 @@ def test_correct_answers_across_topics_are_correct(embedding_grader, request, fi
 
 
 def test_an_answer_with_some_key_points_is_partial_and_lists_the_missing_ones(embedding_grader, tcp_vs_udp):
-    answer = "TCP is connection-oriented: it does a handshake and resends lost packets so delivery is reliable."
+    answer = (
+        "TCP is connection-oriented: it does a handshake and resends lost packets so delivery is reliable."
+    )
 
     grade = embedding_grader.grade(tcp_vs_udp, answer)
 
@@ -56,7 +67,9 @@ def test_an_answer_with_some_key_points_is_partial_and_lists_the_missing_ones(em
     assert 0 < grade.score < 1
 
 
-def test_a_partial_answer_gets_the_question_hint_and_a_nudge_towards_a_missing_point(embedding_grader, primary_key):
+def test_a_partial_answer_gets_the_question_hint_and_a_nudge_towards_a_missing_point(
+    embedding_grader, primary_key
+):
     grade = embedding_grader.grade(primary_key, "It is a column that is never allowed to be null.")
 
     assert grade.verdict == "partial", grade
@@ -82,7 +95,9 @@ def test_off_topic_or_wrong_answers_are_incorrect(embedding_grader, list_vs_tupl
 
 
 @pytest.mark.parametrize("answer", ["", "   ", "I don't know", "No idea, sorry.", "pass"])
-def test_empty_and_dont_know_answers_are_incorrect_with_every_point_missing(embedding_grader, tcp_vs_udp, answer):
+def test_empty_and_dont_know_answers_are_incorrect_with_every_point_missing(
+    embedding_grader, tcp_vs_udp, answer
+):
     grade = embedding_grader.grade(tcp_vs_udp, answer)
 
     assert grade.verdict == "incorrect"
@@ -124,7 +139,9 @@ def test_a_substantive_on_topic_behavioural_answer_is_correct(embedding_grader, 
 
 
 @pytest.mark.parametrize("answer", ["I don't know.", "I never have conflicts.", ""])
-def test_a_behavioural_question_answered_without_substance_is_incorrect(embedding_grader, team_conflict, answer):
+def test_a_behavioural_question_answered_without_substance_is_incorrect(
+    embedding_grader, team_conflict, answer
+):
     assert embedding_grader.grade(team_conflict, answer).verdict == "incorrect"
 
 
@@ -138,15 +155,19 @@ def test_a_long_but_off_topic_behavioural_answer_is_not_correct(embedding_grader
 
 
 def test_a_short_relevant_behavioural_answer_is_not_yet_correct(embedding_grader, team_conflict):
-    grade = embedding_grader.grade(team_conflict, "I once disagreed with a colleague and we talked it through.")
+    grade = embedding_grader.grade(
+        team_conflict, "I once disagreed with a colleague and we talked it through."
+    )
 
     assert grade.verdict == "partial", grade
     assert grade.hint.startswith(team_conflict.hint)
 
 
 def test_scores_rank_better_answers_higher(embedding_grader, tcp_vs_udp):
-    full = ("TCP is connection-oriented and reliable, resending lost packets in order; UDP is connectionless, "
-            "gives no guarantee and has less overhead so it is faster.")
+    full = (
+        "TCP is connection-oriented and reliable, resending lost packets in order; UDP is connectionless, "
+        "gives no guarantee and has less overhead so it is faster."
+    )
     half = "TCP is connection-oriented and reliable."
     wrong = "TCP and UDP are two kinds of graphics cards."
 
@@ -160,14 +181,24 @@ def test_key_points_are_derived_from_the_reference_clauses():
         "Divide a problem into smaller subproblems, solve them recursively, and then combine the solutions."
     )
 
-    assert points == ("Divide a problem into smaller subproblems", "solve them recursively", "then combine the solutions")
+    assert points == (
+        "Divide a problem into smaller subproblems",
+        "solve them recursively",
+        "then combine the solutions",
+    )
 
 
-@pytest.mark.parametrize(("answer", "expected"), [
-    ("I don't know", True), ("idk", True), ("Not sure.", True), ("", True),
-    ("I don't know the exact name, but it is a function calling itself", False),
-    ("A stack is LIFO", False),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("I don't know", True),
+        ("idk", True),
+        ("Not sure.", True),
+        ("", True),
+        ("I don't know the exact name, but it is a function calling itself", False),
+        ("A stack is LIFO", False),
+    ],
+)
 def test_non_answers_are_recognised(answer, expected):
     assert is_non_answer(answer) is expected
 
@@ -180,4 +211,3 @@ def test_the_grader_is_safe_to_share_between_threads(embedding_grader, primary_k
         grades = list(pool.map(lambda _: embedding_grader.grade(primary_key, answer), range(8)))
 
     assert len({g for g in grades}) == 1
-

@@ -1,4 +1,5 @@
 """The numpy MiniLM encoder reproduces sentence-transformers' all-MiniLM-L6-v2 embeddings."""
+
 import threading
 
 import numpy as np
@@ -28,11 +29,13 @@ def test_hello_world_matches_the_published_reference_vector(encoder):
 
 
 def test_paraphrase_is_closer_than_an_unrelated_sentence(encoder):
-    original, paraphrase, unrelated = embeddings.embed([
-        "A primary key uniquely identifies each row in a database table.",
-        "Every record in the table can be told apart by its primary key value.",
-        "I went hiking in the mountains with my dog last weekend.",
-    ])
+    original, paraphrase, unrelated = embeddings.embed(
+        [
+            "A primary key uniquely identifies each row in a database table.",
+            "Every record in the table can be told apart by its primary key value.",
+            "I went hiking in the mountains with my dog last weekend.",
+        ]
+    )
 
     assert original @ paraphrase > 0.6
     assert original @ unrelated < 0.15

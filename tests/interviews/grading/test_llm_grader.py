@@ -1,4 +1,5 @@
 """The LLM grader: rubric JSON parsed and validated, one retry on a malformed reply, offline fallback with a notice."""
+
 import copy
 import json
 from dataclasses import replace
@@ -36,8 +37,13 @@ class ScriptedChat:
 
 
 def _reply(**overrides):
-    data = {"verdict": "partial", "score": 0.5, "missing_points": ["only one primary key per table"],
-            "hint": "How many of them can one table have?", "praise": "Right: it identifies each row."}
+    data = {
+        "verdict": "partial",
+        "score": 0.5,
+        "missing_points": ["only one primary key per table"],
+        "hint": "How many of them can one table have?",
+        "praise": "Right: it identifies each row.",
+    }
     return json.dumps({**data, **overrides})
 
 
@@ -71,7 +77,9 @@ def test_the_prompt_carries_the_question_reference_key_points_and_answer(embeddi
 
 
 def test_json_wrapped_in_a_code_fence_and_chatter_is_read(embedding_grader, primary_key):
-    chat = ScriptedChat(["Sure! Here is my grading:\n```json\n" + _reply(verdict="Correct", score=0.9) + "\n```"])
+    chat = ScriptedChat(
+        ["Sure! Here is my grading:\n```json\n" + _reply(verdict="Correct", score=0.9) + "\n```"]
+    )
 
     grade = LLMGrader(chat, embedding_grader).grade(primary_key, ANSWER)
 
@@ -81,7 +89,9 @@ def test_json_wrapped_in_a_code_fence_and_chatter_is_read(embedding_grader, prim
 
 
 def test_a_malformed_reply_is_retried_once(embedding_grader, primary_key):
-    chat = ScriptedChat(["The answer is mostly right.", _reply(verdict="correct", score=1.0, missing_points=[])])
+    chat = ScriptedChat(
+        ["The answer is mostly right.", _reply(verdict="correct", score=1.0, missing_points=[])]
+    )
 
     grade = LLMGrader(chat, embedding_grader).grade(primary_key, ANSWER)
 
@@ -91,13 +101,16 @@ def test_a_malformed_reply_is_retried_once(embedding_grader, primary_key):
     assert chat.calls[1][-2] == {"role": "assistant", "content": "The answer is mostly right."}
 
 
-@pytest.mark.parametrize("bad_reply", [
-    "not json at all",
-    '{"verdict": "correct", "score": 0.9',  # truncated
-    '{"verdict": "maybe", "score": 0.5}',  # not a verdict
-    '{"verdict": "correct", "score": 7}',  # score outside 0-1
-    '{"score": 0.5}',  # verdict missing
-])
+@pytest.mark.parametrize(
+    "bad_reply",
+    [
+        "not json at all",
+        '{"verdict": "correct", "score": 0.9',  # truncated
+        '{"verdict": "maybe", "score": 0.5}',  # not a verdict
+        '{"verdict": "correct", "score": 7}',  # score outside 0-1
+        '{"score": 0.5}',  # verdict missing
+    ],
+)
 def test_two_unreadable_replies_fall_back_to_the_offline_grader_with_a_notice(
     embedding_grader, primary_key, bad_reply
 ):
@@ -111,10 +124,13 @@ def test_two_unreadable_replies_fall_back_to_the_offline_grader_with_a_notice(
     assert grade == replace(embedding_grader.grade(primary_key, ANSWER), notices=(UNREADABLE_NOTICE,))
 
 
-@pytest.mark.parametrize("error", [
-    LLMError("chat timed out", user_message="The AI service took too long to answer."),
-    LLMError("HTTP 503 from provider"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        LLMError("chat timed out", user_message="The AI service took too long to answer."),
+        LLMError("HTTP 503 from provider"),
+    ],
+)
 def test_an_llm_failure_falls_back_to_the_offline_grader_with_a_notice(embedding_grader, primary_key, error):
     chat = ScriptedChat([error])
 
@@ -176,7 +192,9 @@ def test_without_an_llm_the_embedding_grader_is_used(settings, clean_grader_cach
     assert get_grader() is grader
 
 
-def test_with_an_llm_configured_the_llm_grader_falls_back_to_the_embedding_grader(settings, clean_grader_cache):
+def test_with_an_llm_configured_the_llm_grader_falls_back_to_the_embedding_grader(
+    settings, clean_grader_cache
+):
     settings.AI_SERVICES = {
         **settings.AI_SERVICES,
         "llm": {**settings.AI_SERVICES["llm"], "BACKEND": f"{__name__}.ScriptedChat"},

@@ -1,4 +1,5 @@
 """Fixtures of the live-interview tests: users, an interview started through the real use-case, cookies."""
+
 from __future__ import annotations
 
 import pytest

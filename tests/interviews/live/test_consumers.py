@@ -1,4 +1,5 @@
 """The live-state websocket: owner only, state on connect, group pushes, in memory and on Redis."""
+
 import os
 
 import pytest
@@ -72,11 +73,18 @@ async def test_a_published_state_and_progress_reach_the_owners_socket(channel_la
 
     await apublish_progress(interview.pk, "Evaluating your answer…")
     assert await communicator.receive_json_from(timeout=5) == {
-        "type": "progress", "message": "Evaluating your answer…"
+        "type": "progress",
+        "message": "Evaluating your answer…",
     }
     state = sessions.LiveState(
-        session_id=interview.pk, status="in_progress", stage="topic", question_number=3,
-        total_questions=8, attempt=2, question_text="What is a generator?", last_verdict="partial",
+        session_id=interview.pk,
+        status="in_progress",
+        stage="topic",
+        question_number=3,
+        total_questions=8,
+        attempt=2,
+        question_text="What is a generator?",
+        last_verdict="partial",
     )
     await apublish_state(interview.pk, state)
     pushed = await communicator.receive_json_from(timeout=5)

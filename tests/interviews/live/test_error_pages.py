@@ -1,4 +1,5 @@
 """Site-wide error pages (shown with DEBUG off, as in tests) and the favicon."""
+
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied

@@ -1,4 +1,5 @@
 """The Gradio app inside the ASGI application: dispatch, Django-session auth, and the real callbacks."""
+
 from __future__ import annotations
 
 import copy
@@ -17,7 +18,9 @@ from interviews.live_events import group_name
 from interviews.models import ExpressionSample, InterviewSession, Turn
 from tests.eval_data import DATA
 
-SPOKEN_ANSWER = DATA / "speech" / "sense_and_sensibility_01_austen_64kb-0880.wav"  # "he was not an ill disposed young man"
+SPOKEN_ANSWER = (
+    DATA / "speech" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+)  # "he was not an ill disposed young man"
 FACE_VIDEO = DATA / "faces" / "single_face.mp4"
 
 # Gradio's queue workers live on the event loop that served its first request: one loop per module.
@@ -31,14 +34,19 @@ pytestmark = [
 def http(cookie: str | None = None) -> httpx.AsyncClient:
     cookies = {"sessionid": cookie} if cookie else {}
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=application), base_url="http://localhost", cookies=cookies, timeout=120
+        transport=httpx.ASGITransport(app=application),
+        base_url="http://localhost",
+        cookies=cookies,
+        timeout=120,
     )
 
 
 def _unchanged(value) -> bool:
     """Gradio's way of saying "this output was not in the yield": an update with no properties."""
-    return isinstance(value, dict) and value.get("__type__") == "update" and all(
-        key == "__type__" or (key == "props" and _unchanged(value[key])) for key in value
+    return (
+        isinstance(value, dict)
+        and value.get("__type__") == "update"
+        and all(key == "__type__" or (key == "props" and _unchanged(value[key])) for key in value)
     )
 
 
@@ -97,11 +105,18 @@ class GradioPage:
         data = [by_id.get(i) for i in dependency["inputs"]]
         joined = await self.client.post(
             f"{GRADIO_PATH}/gradio_api/queue/join?session={self.session_id}",
-            json={"data": data, "fn_index": dependency["id"], "session_hash": self.session_hash,
-                  "event_data": None, "trigger_id": dependency["targets"][0][0]},
+            json={
+                "data": data,
+                "fn_index": dependency["id"],
+                "session_hash": self.session_hash,
+                "event_data": None,
+                "trigger_id": dependency["targets"][0][0],
+            },
         )
         joined.raise_for_status()
-        stream = await self.client.get(f"{GRADIO_PATH}/gradio_api/queue/data?session_hash={self.session_hash}")
+        stream = await self.client.get(
+            f"{GRADIO_PATH}/gradio_api/queue/data?session_hash={self.session_hash}"
+        )
         messages = [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")]
         names = [self._elem_ids().get(i) for i in dependency["outputs"]]
         completed = next(m for m in messages if m["msg"] == "process_completed")
@@ -114,7 +129,11 @@ class GradioPage:
             if message["msg"] != "process_generating":
                 continue
             data = message["output"]["data"]
-            current = data if current is None else [_apply_diff(v, ops) for v, ops in zip(current, data, strict=True)]
+            current = (
+                data
+                if current is None
+                else [_apply_diff(v, ops) for v, ops in zip(current, data, strict=True)]
+            )
             step = {n: v for n, v in zip(names, current, strict=True) if n and not _unchanged(v)}
             step = copy.deepcopy(step)  # later diffs edit `current` in place
             self.yields.append(step)
@@ -181,7 +200,9 @@ async def test_the_dispatcher_sends_gradio_paths_to_gradio_and_the_rest_to_djang
         django_page = await client.get(f"/interviews/{interview.pk}/live/")
         lookalike = await client.get("/live/gradio-not-really/")
     assert gradio_page.status_code == 200 and "gradio" in gradio_page.text.lower()
-    assert any(c.get("props", {}).get("elem_id") == "live-question" for c in gradio_config.json()["components"])
+    assert any(
+        c.get("props", {}).get("elem_id") == "live-question" for c in gradio_config.json()["components"]
+    )
     # Gradio builds its asset and API URLs under the mount path.
     assert gradio_config.json()["root"].endswith(GRADIO_PATH)
     assert django_page.status_code == 200 and 'id="live-frame"' in django_page.text
@@ -199,7 +220,9 @@ async def test_the_app_shows_and_speaks_the_current_question(interview, owner_co
     assert shown["live-submission-id"]
 
 
-async def test_a_callback_for_someone_elses_interview_reveals_nothing(interview, stranger_cookie, current_question):
+async def test_a_callback_for_someone_elses_interview_reveals_nothing(
+    interview, stranger_cookie, current_question
+):
     question = current_question
     async with http(stranger_cookie) as client:
         page = await GradioPage(client, interview.pk).open()
@@ -233,7 +256,9 @@ async def test_finishing_ends_the_interview_links_the_report_and_tells_the_socke
     assert "over" in finished["live-question"]
     assert await status_of(interview) == InterviewSession.Status.FINISHED
     # Nothing left to answer: the answer controls are gone, the report link stays.
-    assert all(finished[control]["visible"] is False for control in ("live-submit", "live-finish", "live-mic"))
+    assert all(
+        finished[control]["visible"] is False for control in ("live-submit", "live-finish", "live-mic")
+    )
     events = [await layer.receive(listener) for _ in range(3)]
     assert events[0] == {"type": "live.progress", "message": "Finishing…"}
     assert events[1]["type"] == "live.state" and events[1]["state"]["status"] == "finished"
@@ -246,8 +271,10 @@ async def test_a_typed_answer_submitted_twice_is_graded_once(interview, owner_co
         page = await GradioPage(client, interview.pk).open()
         shown = await page.load()
         draft = shown["live-submission-id"]
-        answer = {"live-answer-text": "I enjoy building reliable software and this team's work matters to me.",
-                  "live-submission-id": draft}
+        answer = {
+            "live-answer-text": "I enjoy building reliable software and this team's work matters to me.",
+            "live-submission-id": draft,
+        }
         first = await page.trigger("live-submit", "click", answer)
         second = await page.trigger("live-submit", "click", answer)
     assert await turn_count(interview) == 1
@@ -276,7 +303,9 @@ async def test_an_unusable_recording_is_explained_and_nothing_is_recorded(interv
     async with http(owner_cookie) as client:
         page = await GradioPage(client, interview.pk).open()
         await page.load()
-        garbage = await page.upload(SPOKEN_ANSWER, name="answer.webm", content=b"\x1aE\xdf\xa3 not a real webm" * 40)
+        garbage = await page.upload(
+            SPOKEN_ANSWER, name="answer.webm", content=b"\x1aE\xdf\xa3 not a real webm" * 40
+        )
         answered = await page.trigger("live-submit", "click", {"live-mic": garbage})
     assert answered["live-error"].count('role="alert"') == 1
     assert "Your answer was kept" not in answered["live-error"]  # an input problem, not a failing service
@@ -303,9 +332,7 @@ async def test_a_webcam_clip_adds_expressions_to_the_timeline(interview, owner_c
         shown = await page.load()
         assert shown["live-consent-video"] is True
         clip = await page.upload(FACE_VIDEO)
-        seen = await page.trigger(
-            "live-webcam", "change", {"live-webcam": clip, "live-consent-video": True}
-        )
+        seen = await page.trigger("live-webcam", "change", {"live-webcam": clip, "live-consent-video": True})
     assert "Expression seen" in seen["live-expression"]
     assert await sync_to_async(ExpressionSample.objects.filter(session=interview).count)() > 0
 
@@ -332,7 +359,9 @@ async def test_while_the_reply_is_prepared_submit_is_disabled_and_says_so(interv
         await page.load()
         await page.trigger("live-submit", "click", {"live-answer-text": "finish interview"})
     evaluating, *_ = page.yields
-    preparing = next(step for step in page.yields if "Preparing the interviewer" in step.get("live-status", ""))
+    preparing = next(
+        step for step in page.yields if "Preparing the interviewer" in step.get("live-status", "")
+    )
     for busy in (evaluating, preparing):
         assert busy["live-submit"]["interactive"] is False
         assert busy["live-answer-text"]["interactive"] is False

@@ -1,4 +1,5 @@
 """The inference pool: bounded by settings.INFERENCE_WORKERS, and the event loop stays free meanwhile."""
+
 import asyncio
 import contextlib
 import threading
@@ -100,8 +101,12 @@ async def test_verdict_work_overtakes_queued_speech(one_worker):
 
     ran = await _order_of_queued_jobs(queue_jobs)
 
-    assert ran == ["verdict of candidate 2", "verdict of candidate 3",
-                   "reply speech of candidate 1", "reply speech of candidate 2"]
+    assert ran == [
+        "verdict of candidate 2",
+        "verdict of candidate 3",
+        "reply speech of candidate 1",
+        "reply speech of candidate 2",
+    ]
 
 
 async def test_a_cancelled_caller_frees_its_place_in_the_queue(one_worker):

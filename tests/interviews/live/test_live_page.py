@@ -1,4 +1,5 @@
 """The Django page around the Gradio app: login required, owner only, iframe and websocket wiring."""
+
 import pytest
 from django.urls import reverse
 

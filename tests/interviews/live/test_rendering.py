@@ -1,12 +1,20 @@
 """How the live page renders the interview's text: inline code from the bank, safely, and what is spoken."""
+
 from interviews import live
 from interviews.services.sessions import LiveState
 from interviews.text import rich_text
 
 
 def state(**fields) -> LiveState:
-    base = dict(session_id=1, status="in_progress", stage="topic", question_number=2, total_questions=3,
-                attempt=1, question_text="")
+    base = dict(
+        session_id=1,
+        status="in_progress",
+        stage="topic",
+        question_number=2,
+        total_questions=3,
+        attempt=1,
+        question_text="",
+    )
     return LiveState(**(base | fields))
 
 
@@ -30,8 +38,14 @@ def test_question_revealed_answer_and_history_show_inline_code():
     shown = state(
         question_text="What does `__eq__` do?",
         last_verdict="incorrect",
-        history=[{"question": "What does `__eq__` do?", "transcript": "no idea", "verdict": "incorrect",
-                  "feedback": "The answer: `a == b` calls `a.__eq__(b)`."}],
+        history=[
+            {
+                "question": "What does `__eq__` do?",
+                "transcript": "no idea",
+                "verdict": "incorrect",
+                "feedback": "The answer: `a == b` calls `a.__eq__(b)`.",
+            }
+        ],
     )
     assert "<code>__eq__</code>" in live._question_html(shown)
     assert "<code>a == b</code>" in live._feedback_html(shown)

@@ -1,4 +1,5 @@
 """Shared fixtures for the AI service tests: real media from tests/data, media made at test time, a local fake provider server."""
+
 from __future__ import annotations
 
 import copy
@@ -41,7 +42,10 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     for i, r in enumerate(ref, 1):
         previous, distance[0] = distance[0], i
         for j, h in enumerate(hyp, 1):
-            previous, distance[j] = distance[j], min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h))
+            previous, distance[j] = (
+                distance[j],
+                min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h)),
+            )
     return distance[-1] / max(1, len(ref))
 
 
@@ -113,7 +117,9 @@ class FakeProvider:
     def answer_json(self, payload, *, status: int = 200, delay: float = 0.0):
         self.reply = lambda path, body: FakeReply(status, json.dumps(payload).encode(), delay=delay)
 
-    def answer(self, status: int, body: bytes = b"", *, delay: float = 0.0, content_type: str = "application/json"):
+    def answer(
+        self, status: int, body: bytes = b"", *, delay: float = 0.0, content_type: str = "application/json"
+    ):
         self.reply = lambda path, body_: FakeReply(status, body, content_type, delay)
 
 
@@ -140,10 +146,15 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = 16_000) -> Path:
 
 def encode_audio(source: Path, target: Path, *, container: str, codec: str, rate: int, options=None) -> Path:
     """Re-encode `source` the way a browser would record it (webm/opus, ogg/opus, mp4/aac) with PyAV."""
-    with av.open(str(source)) as src, av.open(str(target), "w", format=container, options=options or {}) as out:
+    with (
+        av.open(str(source)) as src,
+        av.open(str(target), "w", format=container, options=options or {}) as out,
+    ):
         stream = out.add_stream(codec, rate=rate)
         stream.layout = "mono"
-        resampler = av.AudioResampler(format=stream.format.name if stream.format else "fltp", layout="mono", rate=rate)
+        resampler = av.AudioResampler(
+            format=stream.format.name if stream.format else "fltp", layout="mono", rate=rate
+        )
         for frame in src.decode(audio=0):
             for resampled in resampler.resample(frame):
                 resampled.pts = None

@@ -1,4 +1,5 @@
 """Thread budgets of the embedded models: one thread per model call, as the inference pool runs one call per core."""
+
 from __future__ import annotations
 
 import ctypes

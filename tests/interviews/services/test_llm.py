@@ -1,4 +1,5 @@
 """LLM clients at their HTTP boundary: an OpenAI-compatible fake server on 127.0.0.1, and HF's router via respx."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,10 @@ from interviews.services import llm
 from interviews.services.llm import ChatModel, HuggingFaceChat, LLMError, OpenAICompatibleChat
 
 HF_CHAT = "https://router.huggingface.co/v1/chat/completions"
-QUESTION = [{"role": "system", "content": "You are an interviewer."}, {"role": "user", "content": "Ask me one question."}]
+QUESTION = [
+    {"role": "system", "content": "You are an interviewer."},
+    {"role": "user", "content": "Ask me one question."},
+]
 
 
 def completion(text: str) -> dict:
@@ -34,7 +38,10 @@ def test_no_llm_is_configured_by_default(ai_services):
 
 def test_the_configured_llm_is_built_from_settings(ai_services, fake_provider):
     ai_services(
-        "llm", backend="interviews.services.llm.OpenAICompatibleChat", base_url=fake_provider.url + "/v1", model="llama3"
+        "llm",
+        backend="interviews.services.llm.OpenAICompatibleChat",
+        base_url=fake_provider.url + "/v1",
+        model="llama3",
     )
 
     chat_model = llm.get_llm()
@@ -110,7 +117,9 @@ def test_an_empty_answer_is_an_llm_error_not_an_empty_question(fake_provider):
 
 def test_hugging_face_chat_answer_is_returned():
     with respx.mock() as router:
-        route = router.post(HF_CHAT).mock(return_value=httpx.Response(200, json=completion("Explain big-O notation.")))
+        route = router.post(HF_CHAT).mock(
+            return_value=httpx.Response(200, json=completion("Explain big-O notation."))
+        )
 
         answer = HuggingFaceChat(token="hf_test", timeout=5.0).chat(QUESTION, max_tokens=32)
 

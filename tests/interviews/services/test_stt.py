@@ -1,4 +1,5 @@
 """Speech to text: the embedded Whisper on real recordings, input validation, and Google at its HTTP boundary."""
+
 from __future__ import annotations
 
 import json
@@ -78,9 +79,13 @@ def test_the_interviewers_voice_round_trips_through_speech_recognition(whisper, 
     ("container", "codec", "rate", "suffix"),
     [("webm", "libopus", 48_000, "webm"), ("ogg", "libopus", 48_000, "ogg"), ("mp4", "aac", 44_100, "m4a")],
 )
-def test_browser_recording_formats_are_transcribed(container, codec, rate, suffix, whisper, eval_clip, tmp_path, ai_services):
+def test_browser_recording_formats_are_transcribed(
+    container, codec, rate, suffix, whisper, eval_clip, tmp_path, ai_services
+):
     ai_services("stt", backend=WHISPER, fallback=WHISPER)
-    recording = encode_audio(eval_clip, tmp_path / f"answer.{suffix}", container=container, codec=codec, rate=rate)
+    recording = encode_audio(
+        eval_clip, tmp_path / f"answer.{suffix}", container=container, codec=codec, rate=rate
+    )
 
     samples = stt.decode_audio(recording)
     text = stt.transcribe(str(recording)).value.text
@@ -103,9 +108,14 @@ def test_one_whisper_model_serves_concurrent_answers(whisper, eval_clip):
 
 def test_embedded_whisper_runs_one_thread_per_transcription_and_one_transcription_per_pool_worker(settings):
     settings.INFERENCE_WORKERS = 2
-    settings.AI_SERVICES = {**settings.AI_SERVICES, "stt": {
-        "BACKEND": WHISPER, "FALLBACK": WHISPER, "OPTIONS": {"beam_size": 1, "cpu_threads": 1, "timeout": 5},
-    }}
+    settings.AI_SERVICES = {
+        **settings.AI_SERVICES,
+        "stt": {
+            "BACKEND": WHISPER,
+            "FALLBACK": WHISPER,
+            "OPTIONS": {"beam_size": 1, "cpu_threads": 1, "timeout": 5},
+        },
+    }
     registry.reset_backends()
     try:
         backend = registry.get_backend("stt")
@@ -178,7 +188,12 @@ def test_an_hour_long_wav_is_rejected_by_the_duration_cap_before_decoding(tmp_pa
 
 def test_a_recording_without_declared_duration_stops_decoding_at_the_cap(eval_clip, tmp_path):
     recording = encode_audio(
-        eval_clip, tmp_path / "live.webm", container="webm", codec="libopus", rate=48_000, options={"live": "1"}
+        eval_clip,
+        tmp_path / "live.webm",
+        container="webm",
+        codec="libopus",
+        rate=48_000,
+        options={"live": "1"},
     )
 
     with pytest.raises(UnusableAudio) as caught:
@@ -191,7 +206,10 @@ def test_a_recording_without_declared_duration_stops_decoding_at_the_cap(eval_cl
 
 
 def _google_answer(transcript: str) -> bytes:
-    best = {"result": [{"alternative": [{"transcript": transcript, "confidence": 0.93}], "final": True}], "result_index": 0}
+    best = {
+        "result": [{"alternative": [{"transcript": transcript, "confidence": 0.93}], "final": True}],
+        "result_index": 0,
+    }
     return ('{"result":[]}\n' + json.dumps(best) + "\n").encode()
 
 
@@ -200,8 +218,12 @@ def _speech_samples(eval_clip) -> np.ndarray:
 
 
 def test_google_transcript_is_parsed_from_its_response(fake_provider, eval_clip):
-    fake_provider.answer(200, _google_answer("he was not an ill disposed young man"), content_type="text/plain")
-    backend = GoogleSTT(endpoint=fake_provider.url + "/speech-api/v2/recognize", timeout=5.0, language="en-GB")
+    fake_provider.answer(
+        200, _google_answer("he was not an ill disposed young man"), content_type="text/plain"
+    )
+    backend = GoogleSTT(
+        endpoint=fake_provider.url + "/speech-api/v2/recognize", timeout=5.0, language="en-GB"
+    )
 
     transcript = backend.transcribe(_speech_samples(eval_clip))
 
@@ -244,9 +266,13 @@ def test_google_hearing_no_words_is_unusable_audio_not_a_provider_failure(fake_p
 
 
 @pytest.mark.slow
-def test_unreachable_google_falls_back_to_the_embedded_whisper(fake_provider, eval_clip, whisper, ai_services):
+def test_unreachable_google_falls_back_to_the_embedded_whisper(
+    fake_provider, eval_clip, whisper, ai_services
+):
     fake_provider.answer(503, b"unavailable")
-    ai_services("stt", backend=GOOGLE, fallback=WHISPER, endpoint=fake_provider.url + "/recognize", timeout=5.0)
+    ai_services(
+        "stt", backend=GOOGLE, fallback=WHISPER, endpoint=fake_provider.url + "/recognize", timeout=5.0
+    )
 
     result = stt.transcribe(str(eval_clip))
 

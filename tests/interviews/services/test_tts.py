@@ -1,4 +1,5 @@
 """Text to speech: the embedded Piper voice and espeak-ng for real, gTTS at its HTTP (requests) boundary."""
+
 from __future__ import annotations
 
 import base64
@@ -91,7 +92,11 @@ def test_a_line_of_cached_sentences_sounds_as_long_as_piper_speaking_it_whole(pi
 
     assert wav_seconds(ours) == pytest.approx(wav_seconds(whole.getvalue()), rel=0.1)
     with wave.open(io.BytesIO(ours)) as wav:
-        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, piper.load().config.sample_rate)
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (
+            1,
+            2,
+            piper.load().config.sample_rate,
+        )
 
 
 @pytest.mark.slow
@@ -158,7 +163,9 @@ def google_translate(monkeypatch):
 
 def _batchexecute(mp3: bytes) -> bytes:
     encoded = base64.b64encode(mp3).decode()
-    return (')]}\'\n\n123\n[["wrb.fr","jQ1olc","[\\"' + encoded + '\\"]",null,null,null,"generic"]]\n').encode()
+    return (
+        ')]}\'\n\n123\n[["wrb.fr","jQ1olc","[\\"' + encoded + '\\"]",null,null,null,"generic"]]\n'
+    ).encode()
 
 
 def test_gtts_audio_is_taken_from_googles_answer(google_translate):

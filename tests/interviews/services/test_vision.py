@@ -1,4 +1,5 @@
 """Facial expression: the embedded FER model on real photos and a browser-like webm, bad input, HF at its HTTP edge."""
+
 from __future__ import annotations
 
 import cv2
@@ -51,7 +52,9 @@ def test_a_smiling_face_photo_reads_as_happy(embedded_vision):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("photo", ["neutral/grace_hopper.jpg", "surprise/0-f1-su-ph.jpg", "angry/15-f13-anc-ph.jpg"])
+@pytest.mark.parametrize(
+    "photo", ["neutral/grace_hopper.jpg", "surprise/0-f1-su-ph.jpg", "angry/15-f13-anc-ph.jpg"]
+)
 def test_every_face_photo_gets_one_of_the_seven_labels(photo, embedded_vision):
     reading = vision.analyse_image(str(FACES_DIR / photo)).value
 
@@ -177,7 +180,9 @@ def _face():
 
 def test_hf_labels_are_mapped_onto_ours(hugging_face):
     route = hugging_face.post(HF_INFERENCE).mock(
-        return_value=httpx.Response(200, json=[{"label": "Happiness", "score": 0.81}, {"label": "sad", "score": 0.1}])
+        return_value=httpx.Response(
+            200, json=[{"label": "Happiness", "score": 0.81}, {"label": "sad", "score": 0.1}]
+        )
     )
     image, box = _face()
 
