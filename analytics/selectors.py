@@ -17,9 +17,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Cohort, CohortMembership
-from interviews.access import shared_through, shared_with_instructor
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 from interviews.models import ExpressionSample, InterviewSession, Report, Turn
+from interviews.selectors import sessions_owned_by, shared_through
 from interviews.services.reporting import build_report
 
 logger = logging.getLogger(__name__)
@@ -39,14 +39,6 @@ DIFFICULTY_ORDER = ["easy", "medium", "hard"]
 
 
 # --- who may see what -------------------------------------------------------------------------
-
-
-def sessions_visible_to(user) -> QuerySet[InterviewSession]:
-    """Sessions `user` may open: their own, all for staff, and those their cohorts' members shared."""
-    sessions = InterviewSession.objects.all()
-    if user.is_staff:
-        return sessions
-    return sessions.filter(Q(owner=user) | shared_with_instructor(user))
 
 
 def cohorts_taught_by(user) -> QuerySet[Cohort]:
@@ -337,7 +329,7 @@ def _suggest(
 
 def candidate_dashboard(*, user) -> CandidateDashboard:
     """Progress over time for one candidate, in a fixed number of queries."""
-    sessions = InterviewSession.objects.filter(owner=user)
+    sessions = sessions_owned_by(user)
     totals = sessions.aggregate(
         n=Count("id"),
         finished=Count("id", filter=Q(status=InterviewSession.Status.FINISHED)),

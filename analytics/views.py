@@ -30,15 +30,15 @@ from analytics.selectors import (
     cohorts_joined_by,
     cohorts_taught_by,
     interview_report,
-    sessions_visible_to,
 )
 from interviews.catalog import TOPICS
+from interviews.selectors import sessions_reviewable_by
 
 # --- reports ----------------------------------------------------------------------------------
 
 
 def _visible_session(request, pk: int):
-    return get_object_or_404(sessions_visible_to(request.user).select_related("owner", "report"), pk=pk)
+    return get_object_or_404(sessions_reviewable_by(request.user).select_related("owner", "report"), pk=pk)
 
 
 @login_required
@@ -209,7 +209,7 @@ def _export(request, pk: int, *, kind: str):
         start=filters.cleaned_data["from_"],
         end=filters.cleaned_data["to"],
         topic=filters.cleaned_data["topic"],
-    )
+    ).filter(pk__in=sessions_reviewable_by(request.user).values("pk"))
     if kind == "sessions":
         lines = exports.csv_lines(exports.SESSION_COLUMNS, exports.session_rows(sessions))
     else:

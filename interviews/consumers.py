@@ -9,6 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from interviews.live_events import group_name
 from interviews.models import InterviewSession
+from interviews.selectors import session_get_owned
 from interviews.services import sessions
 
 # Application close codes (4000-4999): the page stops reconnecting on these.
@@ -16,9 +17,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-@database_sync_to_async
-def _owned_session(user, pk: int) -> InterviewSession | None:
-    return InterviewSession.objects.filter(pk=pk, owner=user).first()
+_owned_session = database_sync_to_async(session_get_owned)
 
 
 @database_sync_to_async

@@ -17,7 +17,6 @@ import json
 import logging
 from importlib import import_module
 from types import SimpleNamespace
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from asgiref.sync import sync_to_async
@@ -29,6 +28,7 @@ from django.http.cookie import parse_cookie
 from django.utils.http import is_same_domain
 
 from interviews import uploads
+from interviews.selectors import session_get_owned
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +57,6 @@ def user_for_cookies(cookies: dict[str, str]):
     return user_for_session_key(cookies.get(settings.SESSION_COOKIE_NAME))
 
 
-def owns_session(user, session_id: Any) -> bool:
-    from interviews.models import InterviewSession
-
-    try:
-        pk = int(session_id)
-    except (TypeError, ValueError):
-        return False
-    return user is not None and InterviewSession.objects.filter(pk=pk, owner=user).exists()
-
-
 def _cookies_of(scope) -> dict[str, str]:
     for name, value in scope.get("headers", []):
         if name == b"cookie":
@@ -80,7 +70,7 @@ def _authorise(cookies: dict[str, str], session_id: str | None) -> int:
     user = user_for_cookies(cookies)
     if user is None:
         return 401
-    if session_id is not None and not owns_session(user, session_id):
+    if session_id is not None and session_get_owned(user, session_id) is None:
         return 403
     return 200
 

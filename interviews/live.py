@@ -39,6 +39,7 @@ from interviews import live_events, uploads
 from interviews.gradio_mount import user_for_cookies
 from interviews.inference import one_at_a_time, run_deferred, run_inference
 from interviews.models import InterviewSession
+from interviews.selectors import session_get_owned
 from interviews.services import media, sessions
 from interviews.services.registry import InputError, ServiceError
 from interviews.text import rich_text
@@ -76,12 +77,7 @@ class NotAllowed(Exception):
 
 
 def _owned_session(cookies: dict[str, str], session_id: Any) -> InterviewSession:
-    user = user_for_cookies(cookies)
-    try:
-        pk = int(session_id)
-    except (TypeError, ValueError):
-        raise NotAllowed from None
-    session = InterviewSession.objects.filter(pk=pk, owner=user).first() if user else None
+    session = session_get_owned(user_for_cookies(cookies), session_id)
     if session is None:
         raise NotAllowed
     return session

@@ -1,17 +1,20 @@
 """The live interview page: a Django page around the Gradio app, with a websocket status bar."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 
 from interviews.catalog import POSITION_LABELS
 from interviews.gradio_mount import gradio_url
-from interviews.models import InterviewSession
+from interviews.selectors import session_get_owned
 
 
 @login_required
 def live(request, pk: int):
     # Only the candidate takes their own interview: anyone else gets the same 404 as a missing one.
-    session = get_object_or_404(InterviewSession, pk=pk, owner=request.user)
+    session = session_get_owned(request.user, pk)
+    if session is None:
+        raise Http404("No such interview.")
     return render(
         request,
         "interviews/live.html",

@@ -9,9 +9,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from interviews.access import can_review
 from interviews.forms import StartInterviewForm
-from interviews.models import InterviewSession, Turn
+from interviews.models import Turn
+from interviews.selectors import can_review, session_get_owned, sessions_owned_by
 from interviews.services.registry import ServiceError
 from interviews.services.sessions import start_interview
 
@@ -20,7 +20,7 @@ HISTORY_PAGE_SIZE = 10
 
 @login_required
 def history(request):
-    sessions = InterviewSession.objects.filter(owner=request.user).select_related("report")
+    sessions = sessions_owned_by(request.user).select_related("report")
     page = Paginator(sessions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "interviews/history.html", {"page": page})
 
@@ -42,7 +42,9 @@ def start(request):
 
 @login_required
 def detail(request, pk: int):
-    session = get_object_or_404(InterviewSession, pk=pk, owner=request.user)
+    session = session_get_owned(request.user, pk)
+    if session is None:
+        raise Http404("No such interview.")
     if session.is_active:
         return redirect("interviews:live", pk=session.pk)
     return redirect(session.get_report_url())

@@ -3,8 +3,7 @@ from django.urls import reverse
 
 from analytics.selectors import admin_overview
 from interviews.models import InterviewSession
-from tests.analytics.conftest import finished_interview, make_instructor
-from tests.factories import UserFactory
+from tests.factories import UserFactory, finished_interview, make_instructor
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from analytics.selectors import candidate_dashboard, recommended_settings_for
-from tests.analytics.conftest import finished_interview
-from tests.factories import CohortFactory, CohortMembershipFactory, UserFactory
+from tests.factories import CohortFactory, CohortMembershipFactory, UserFactory, finished_interview
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from interviews.models import InterviewSession, Report
-from tests.analytics.conftest import finished_interview
-from tests.factories import InterviewSessionFactory, ReportFactory
+from tests.factories import InterviewSessionFactory, ReportFactory, finished_interview
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics.exports import ANSWER_COLUMNS, SESSION_COLUMNS, safe_cell
-from tests.analytics.conftest import finished_interview, make_instructor
-from tests.factories import CohortMembershipFactory, UserFactory
+from tests.factories import CohortMembershipFactory, UserFactory, finished_interview, make_instructor
 
 pytestmark = pytest.mark.django_db
 

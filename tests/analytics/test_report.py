@@ -2,13 +2,15 @@ import pytest
 from django.urls import reverse
 
 from interviews.models import InterviewSession, Report
-from tests.analytics.conftest import finished_interview, make_instructor
 from tests.factories import (
     CohortFactory,
     CohortMembershipFactory,
     InterviewSessionFactory,
     TurnFactory,
     UserFactory,
+    finished_interview,
+    make_instructor,
+    make_staff_reviewer,
 )
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +111,7 @@ def test_a_cohort_member_cannot_read_a_fellow_members_report(client, cohort, can
 
 def test_staff_can_read_any_report(client, candidate):
     session = finished_interview(owner=candidate)
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(make_staff_reviewer())
 
     assert client.get(reverse("analytics:report", args=[session.pk])).status_code == 200
 

@@ -12,8 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import CohortMembership
-from tests.analytics.conftest import finished_interview, make_instructor
-from tests.factories import CohortFactory, CohortMembershipFactory, UserFactory
+from tests.factories import (
+    CohortFactory,
+    CohortMembershipFactory,
+    UserFactory,
+    finished_interview,
+    make_instructor,
+)
 
 pytestmark = pytest.mark.django_db
 
