@@ -6,7 +6,6 @@ done by the database (GROUP BY) or over one bounded query, never per row.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -20,9 +19,13 @@ from accounts.models import Cohort, CohortMembership
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 from interviews.models import ExpressionSample, InterviewSession, Report, Turn
 from interviews.selectors import sessions_owned_by, shared_through
-from interviews.services.reporting import build_report
-
-logger = logging.getLogger(__name__)
+from interviews.services.reporting import (
+    QuestionResult,
+    dominant_expression,
+    question_results,
+    speaking_summary,
+    tally,
+)
 
 INACTIVE_AFTER = timedelta(days=14)
 RECENT_SESSIONS_SHOWN = 50
@@ -88,28 +91,6 @@ def recommended_settings_for(user) -> dict[str, str]:
 
 
 @dataclass
-class QuestionResult:
-    number: int
-    text: str
-    kind: str
-    hint: str
-    reference_answer: str
-    attempts: list[Turn]
-
-    @property
-    def final_verdict(self) -> str:
-        return self.attempts[-1].verdict
-
-    @property
-    def answer_revealed(self) -> bool:
-        return any(turn.answer_revealed for turn in self.attempts)
-
-    @property
-    def hint_shown(self) -> bool:
-        return any(turn.hint_shown for turn in self.attempts)
-
-
-@dataclass
 class InterviewReport:
     """Everything the report page and its Markdown download show."""
 
@@ -140,62 +121,22 @@ class InterviewReport:
         return None if self.accuracy is None else round(self.accuracy * 100)
 
 
-def _ensure_report(session: InterviewSession) -> Report | None:
-    """The session's Report, built on first view for a finished session that has none yet."""
+def interview_report(*, session: InterviewSession) -> InterviewReport:
+    """One interview's report, read only: the stored Report's figures when there is one, else the same
+    computation build_report stores (interviews.services.reporting), so both show the same figures."""
     try:
-        return session.report
+        report = session.report
     except Report.DoesNotExist:
-        pass
-    if session.status != InterviewSession.Status.FINISHED:
-        return None
-    try:
-        return build_report(session=session)
-    except Exception:
-        # The page still shows the transcripts and verdicts it can compute itself.
-        logger.exception("Building the report of session %s failed", session.pk)
-        return None
-
-
-def _speaking_from_turns(turns: list[Turn]) -> dict[str, float]:
-    """Report.speaking's figures for a session without a report yet (same keys and units)."""
-    spoken = [t for t in turns if t.input_mode == Turn.InputMode.SPOKEN and t.words_per_minute]
-    if not spoken:
-        return {}
-    words = sum(len(t.transcript.split()) for t in spoken)
-    return {
-        "spoken_answers": len(spoken),
-        "words_per_minute": sum(t.words_per_minute for t in spoken) / len(spoken),
-        "filler_rate": 100.0 * sum(t.filler_count for t in spoken) / words if words else 0.0,
-        "pauses_per_answer": sum(t.pause_count for t in spoken) / len(spoken),
-    }
-
-
-def interview_report(*, session: InterviewSession, build_missing: bool = True) -> InterviewReport:
-    """One interview's report: the Report row when there is one, completed from the Turns."""
-    report = _ensure_report(session) if build_missing else getattr(session, "report", None)
+        report = None
     turns = list(session.turns.select_related("question").order_by("question_number", "attempt"))
-    questions: dict[int, QuestionResult] = {}
-    for turn in turns:
-        if turn.question_number not in questions:
-            q = turn.question
-            questions[turn.question_number] = QuestionResult(
-                number=turn.question_number,
-                text=q.text,
-                kind=q.kind,
-                hint=q.hint,
-                reference_answer=q.reference_answer,
-                attempts=[],
-            )
-        questions[turn.question_number].attempts.append(turn)
-    results = list(questions.values())
-    verdicts = Counter(q.final_verdict for q in results)
+    results = question_results(turns)
 
     samples = list(
         ExpressionSample.objects.filter(session=session)
         .order_by("offset_seconds")
-        .values_list("offset_seconds", "label", "confidence")
+        .only("offset_seconds", "label", "confidence")
     )
-    mix = Counter(label for _, label, _ in samples).most_common()
+    mix = Counter(sample.label for sample in samples).most_common()
 
     if report is not None:
         counts = dict(
@@ -206,27 +147,26 @@ def interview_report(*, session: InterviewSession, build_missing: bool = True) -
             revealed=report.revealed_count,
             accuracy=report.accuracy,
         )
-        speaking = report.speaking or _speaking_from_turns(turns)
     else:
-        asked = len(results)
+        counted = tally(results)
         counts = dict(
-            questions_asked=asked,
-            correct=verdicts[Turn.Verdict.CORRECT],
-            partial=verdicts[Turn.Verdict.PARTIAL],
-            incorrect=verdicts[Turn.Verdict.INCORRECT],
-            revealed=sum(q.answer_revealed for q in results),
-            accuracy=verdicts[Turn.Verdict.CORRECT] / asked if asked else None,
+            questions_asked=counted.asked,
+            correct=counted.correct,
+            partial=counted.partial,
+            incorrect=counted.incorrect,
+            revealed=counted.revealed,
+            accuracy=counted.accuracy if counted.asked else None,
         )
-        speaking = _speaking_from_turns(turns)
+    speaking = (report.speaking if report else None) or speaking_summary(turns)
 
     return InterviewReport(
         session=session,
         report=report,
         questions=results,
         **counts,
-        dominant_expression=(report.dominant_expression if report else "") or (mix[0][0] if mix else ""),
+        dominant_expression=(report.dominant_expression if report else "") or dominant_expression(samples),
         emotion_pattern=report.emotion_pattern if report else "",
-        expression_timeline=samples,
+        expression_timeline=[(s.offset_seconds, s.label, s.confidence) for s in samples],
         expression_mix=mix,
         strengths=list(report.strengths) if report else [],
         weaknesses=list(report.weaknesses) if report else [],

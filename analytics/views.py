@@ -33,6 +33,7 @@ from analytics.selectors import (
 )
 from interviews.catalog import TOPICS
 from interviews.selectors import sessions_reviewable_by
+from interviews.services.reporting import ensure_report
 
 # --- reports ----------------------------------------------------------------------------------
 
@@ -41,9 +42,15 @@ def _visible_session(request, pk: int):
     return get_object_or_404(sessions_reviewable_by(request.user).select_related("owner", "report"), pk=pk)
 
 
+def _report_of(request, pk: int):
+    session = _visible_session(request, pk)
+    ensure_report(session=session)  # built on first view; the page shows the turns even if that fails
+    return interview_report(session=session)
+
+
 @login_required
 def report(request, pk: int):
-    view = interview_report(session=_visible_session(request, pk))
+    view = _report_of(request, pk)
     return render(
         request,
         "analytics/report.html",
@@ -58,7 +65,7 @@ def report(request, pk: int):
 
 @login_required
 def report_markdown(request, pk: int):
-    view = interview_report(session=_visible_session(request, pk))
+    view = _report_of(request, pk)
     response = HttpResponse(exports.report_markdown(view), content_type="text/markdown; charset=utf-8")
     filename = f"interbot-report-{view.session.pk}-{slugify(view.session.candidate_name) or 'candidate'}.md"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

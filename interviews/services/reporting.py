@@ -9,15 +9,19 @@ Counting (the same rule as interviews.engine): a question counts once, by its la
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db import transaction
 
 from interviews.catalog import topic_label
 from interviews.models import ExpressionSample, InterviewSession, Report, Turn
 from interviews.services.speaking import count_words
+
+logger = logging.getLogger(__name__)
 
 MOODS = {
     "fear": "tense",
@@ -41,21 +45,46 @@ QUICK_ANSWER_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class QuestionResult:
-    """How one question went, from its turns."""
+    """How one question went, from its turns (ordered by attempt): what the report, its page and its
+    Markdown download all show."""
 
-    question_number: int
-    question_text: str
+    number: int
+    text: str
+    kind: str
     topic: str
+    hint: str
+    reference_answer: str
     key_points: tuple[str, ...]
-    verdict: str  # of the last attempt
-    attempts: int
-    revealed: bool
-    missed_points: tuple[str, ...]  # of the last attempt
-    answer_seconds: float | None  # of the first attempt, when spoken
+    attempts: tuple[Turn, ...]
+
+    @property
+    def verdict(self) -> str:
+        return self.attempts[-1].verdict
+
+    @property
+    def attempt_count(self) -> int:
+        return len(self.attempts)
+
+    @property
+    def answer_revealed(self) -> bool:
+        return any(t.answer_revealed for t in self.attempts)
+
+    @property
+    def hint_shown(self) -> bool:
+        return any(t.hint_shown for t in self.attempts)
+
+    @property
+    def missed_points(self) -> tuple[str, ...]:
+        return tuple(self.attempts[-1].missed_points or ())
+
+    @property
+    def answer_seconds(self) -> float | None:
+        """Of the first attempt, when spoken."""
+        return self.attempts[0].audio_seconds
 
     @property
     def correct_first_time(self) -> bool:
-        return self.verdict == Turn.Verdict.CORRECT and self.attempts == 1
+        return self.verdict == Turn.Verdict.CORRECT and self.attempt_count == 1
 
 
 @dataclass(frozen=True)
@@ -77,19 +106,18 @@ def question_results(turns: Iterable[Turn]) -> list[QuestionResult]:
         by_number[turn.question_number].append(turn)
     results = []
     for number in sorted(by_number):
-        attempts = sorted(by_number[number], key=lambda t: t.attempt)
-        first, last = attempts[0], attempts[-1]
+        attempts = tuple(sorted(by_number[number], key=lambda t: t.attempt))
+        question = attempts[0].question
         results.append(
             QuestionResult(
-                question_number=number,
-                question_text=first.question.text,
-                topic=first.question.topic,
-                key_points=tuple(first.question.key_points or ()),
-                verdict=last.verdict,
-                attempts=len(attempts),
-                revealed=any(t.answer_revealed for t in attempts),
-                missed_points=tuple(last.missed_points or ()),
-                answer_seconds=first.audio_seconds,
+                number=number,
+                text=question.text,
+                kind=question.kind,
+                topic=question.topic,
+                hint=question.hint,
+                reference_answer=question.reference_answer,
+                key_points=tuple(question.key_points or ()),
+                attempts=attempts,
             )
         )
     return results
@@ -101,15 +129,23 @@ def tally(results: Sequence[QuestionResult]) -> Tally:
         correct=sum(r.verdict == Turn.Verdict.CORRECT for r in results),
         partial=sum(r.verdict == Turn.Verdict.PARTIAL for r in results),
         incorrect=sum(r.verdict == Turn.Verdict.INCORRECT for r in results),
-        revealed=sum(r.revealed for r in results),
+        revealed=sum(r.answer_revealed for r in results),
     )
 
 
 # --- Expressions ------------------------------------------------------------------------------------
 
 
-def dominant_expression(samples: Sequence[ExpressionSample]) -> str:
-    """The label with the largest summed confidence ("" without samples)."""
+class Labelled(Protocol):
+    """An expression sample or a vision reading: a label seen with some confidence."""
+
+    label: str
+    confidence: float
+
+
+def dominant_expression(samples: Iterable[Labelled]) -> str:
+    """The label with the largest summed confidence ("" without samples): the one rule for the report,
+    its page and the vision readings of one clip."""
     weights = _weights(samples)
     return max(weights, key=weights.__getitem__) if weights else ""
 
@@ -164,7 +200,7 @@ def emotion_pattern(samples: Sequence[ExpressionSample]) -> str:
     )
 
 
-def _weights(samples: Iterable[ExpressionSample]) -> dict[str, float]:
+def _weights(samples: Iterable[Labelled]) -> dict[str, float]:
     weights: dict[str, float] = defaultdict(float)
     for sample in samples:
         weights[sample.label] += sample.confidence
@@ -219,17 +255,17 @@ def strengths(results: Sequence[QuestionResult], speaking: dict[str, float]) -> 
     if first_time:
         found.append(
             f"Correct at the first attempt on {len(first_time)} of {len(results)} questions: "
-            + "; ".join(_quoted(r.question_text) for r in first_time[:3])
+            + "; ".join(_quoted(r.text) for r in first_time[:3])
             + "."
         )
     covered = _unique(p for r in first_time for p in r.key_points if p not in r.missed_points)
     if covered:
         found.append("Key points explained well: " + "; ".join(covered[:5]) + ".")
-    recovered = [r for r in results if r.verdict == Turn.Verdict.CORRECT and r.attempts > 1]
+    recovered = [r for r in results if r.verdict == Turn.Verdict.CORRECT and r.attempt_count > 1]
     if recovered:
         found.append(
             "Used the hint to get to the right answer on "
-            + "; ".join(_quoted(r.question_text) for r in recovered[:3])
+            + "; ".join(_quoted(r.text) for r in recovered[:3])
             + "."
         )
     quick = [
@@ -251,18 +287,16 @@ def strengths(results: Sequence[QuestionResult], speaking: dict[str, float]) -> 
 
 def weaknesses(results: Sequence[QuestionResult], speaking: dict[str, float]) -> list[str]:
     found: list[str] = []
-    revealed = [r for r in results if r.revealed]
+    revealed = [r for r in results if r.answer_revealed]
     if revealed:
         found.append(
             "The model answer had to be revealed for "
-            + "; ".join(_quoted(r.question_text) for r in revealed[:3])
+            + "; ".join(_quoted(r.text) for r in revealed[:3])
             + "."
         )
-    partial = [r for r in results if r.verdict == Turn.Verdict.PARTIAL and not r.revealed]
+    partial = [r for r in results if r.verdict == Turn.Verdict.PARTIAL and not r.answer_revealed]
     if partial:
-        found.append(
-            "Only partly answered: " + "; ".join(_quoted(r.question_text) for r in partial[:3]) + "."
-        )
+        found.append("Only partly answered: " + "; ".join(_quoted(r.text) for r in partial[:3]) + ".")
     missed = _unique(p for r in results if r.verdict != Turn.Verdict.CORRECT for p in r.missed_points)
     if missed:
         found.append("Missed key points: " + "; ".join(missed[:6]) + ".")
@@ -296,9 +330,9 @@ def improvements(
                 if result.topic and result.topic != "general"
                 else "general questions"
             )
-            advice.append(f"Review {point} ({where}, asked in {_quoted(result.question_text, 50)}).")
+            advice.append(f"Review {point} ({where}, asked in {_quoted(result.text, 50)}).")
     advice = advice[:6]
-    if any(r.revealed for r in results):
+    if any(r.answer_revealed for r in results):
         advice.append(
             "Read the revealed model answers again and practise explaining them aloud in your own words."
         )
@@ -321,6 +355,24 @@ def improvements(
 
 
 # --- The report -------------------------------------------------------------------------------------
+
+
+def ensure_report(*, session: InterviewSession) -> Report | None:
+    """The session's Report, built on first view for a finished session that has none yet.
+
+    On failure the report page still shows what it can compute from the turns, so this logs and returns None.
+    """
+    try:
+        return session.report
+    except Report.DoesNotExist:
+        pass
+    if session.status != InterviewSession.Status.FINISHED:
+        return None
+    try:
+        return build_report(session=session)
+    except Exception:
+        logger.exception("Building the report of session %s failed", session.pk)
+        return None
 
 
 def build_report(*, session: InterviewSession) -> Report:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,16 +268,6 @@ def analyse_video(video_path: str) -> ServiceResult[list[ExpressionReading]]:
         return readings
 
     return call_with_fallback("vision", read)
-
-
-def dominant_expression(readings: list[ExpressionReading]) -> str:
-    """The label with the most total confidence across readings, "" when there are none."""
-    weight: dict[str, float] = defaultdict(float)
-    for reading in readings:
-        weight[reading.label] += reading.confidence
-    if not weight:
-        return ""
-    return max(weight.items(), key=lambda item: item[1])[0]
 
 
 # --------------------------------------------------------------------------- embedded: FER mini-Xception

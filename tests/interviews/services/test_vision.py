@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from interviews.services import vision
+from interviews.services.reporting import dominant_expression
 from interviews.services.vision import (
     LABELS,
     ExpressionReading,
@@ -69,7 +70,7 @@ def test_a_browser_webm_clip_gives_readings_about_twice_a_second(face_webm, embe
     offsets = [reading.offset_seconds for reading in result.value]
     assert offsets == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0], abs=0.05)
     assert {reading.label for reading in result.value} <= set(LABELS)
-    assert vision.dominant_expression(result.value) in LABELS
+    assert dominant_expression(result.value) in LABELS
 
 
 @pytest.mark.slow
@@ -144,8 +145,8 @@ def test_dominant_expression_weighs_readings_by_confidence():
         ExpressionReading(1.0, "happy", 0.9),
     ]
 
-    assert vision.dominant_expression(readings) == "happy"
-    assert vision.dominant_expression([]) == ""
+    assert dominant_expression(readings) == "happy"
+    assert dominant_expression([]) == ""
 
 
 # --------------------------------------------------------------------------- Hugging Face at its HTTP edge
