@@ -513,7 +513,7 @@ def _pool_timings(server_log: str) -> dict[str, list[float]]:
     for name, waited, ran in _POOL_LINE.findall(server_log):
         job = {
             "submit_answer": "verdict work (submit_answer)",
-            "_voice_file": "reply speech (_voice_file)",
+            "voice_file": "reply speech (voice_file)",
         }.get(name)
         if job:
             found.setdefault(f"pool: queue wait, {job}", []).append(float(waited))

@@ -11,7 +11,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from interviews.gradio_mount import GradioDispatcher  # noqa: E402
+from interviews.live.mount import GradioDispatcher  # noqa: E402
 from interviews.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(

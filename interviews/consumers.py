@@ -7,7 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from interviews.live_events import group_name
+from interviews.live.events import group_name
 from interviews.models import InterviewSession
 from interviews.selectors import session_get_owned
 from interviews.services import sessions

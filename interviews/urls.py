@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from interviews import live_views, views
+from interviews import views
+from interviews.live import views as live_views
 
 app_name = "interviews"
 urlpatterns = [

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from interbot_site.asgi import application
-from interviews.gradio_mount import GRADIO_PATH
+from interviews.live.mount import GRADIO_PATH
 from interviews.models import InterviewSession, Turn
 from interviews.services import sessions
 from tests.factories import ROLES, people_by_role

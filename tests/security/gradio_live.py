@@ -11,7 +11,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from interviews.gradio_mount import GRADIO_PATH
+from interviews.live.mount import GRADIO_PATH
 from interviews.models import ExpressionSample, Turn
 from tests.interviews.live.test_gradio_app import GradioPage, http  # noqa: F401  (re-exported)
 

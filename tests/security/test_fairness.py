@@ -19,7 +19,7 @@ from django.test import Client
 
 from interbot_site.asgi import application
 from interviews import inference
-from interviews.gradio_mount import GRADIO_PATH
+from interviews.live.mount import GRADIO_PATH
 from interviews.models import InterviewSession, Turn
 from interviews.services import registry, sessions, vision
 from tests.factories import UserFactory

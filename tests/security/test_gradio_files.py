@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 
-from interviews.gradio_mount import GRADIO_PATH
+from interviews.live.mount import GRADIO_PATH
 from interviews.uploads import UNUSABLE_RECORDING
 from tests.security.gradio_live import (
     PYTESTMARK,

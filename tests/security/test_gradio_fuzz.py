@@ -13,7 +13,7 @@ import random
 import uuid
 from pathlib import Path
 
-from interviews.gradio_mount import GRADIO_PATH
+from interviews.live.mount import GRADIO_PATH
 from tests.security.gradio_live import (
     PYTESTMARK,
     GradioPage,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviews.gradio_mount import GRADIO_PATH
+from interviews.live.mount import GRADIO_PATH
 from tests.security.gradio_live import (
     PYTESTMARK,
     http,

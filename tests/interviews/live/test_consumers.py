@@ -7,7 +7,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from interbot_site.asgi import application
-from interviews.live_events import apublish_progress, apublish_state
+from interviews.live.events import apublish_progress, apublish_state
 from interviews.services import sessions
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

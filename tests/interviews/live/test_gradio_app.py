@@ -13,8 +13,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from interbot_site.asgi import application
-from interviews.gradio_mount import GRADIO_PATH
-from interviews.live_events import group_name
+from interviews.live.events import group_name
+from interviews.live.mount import GRADIO_PATH
 from interviews.models import ExpressionSample, InterviewSession, Turn
 from tests.eval_data import DATA
 

@@ -1,6 +1,12 @@
 """How the live page renders the interview's text: inline code from the bank, safely, and what is spoken."""
 
-from interviews import live
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+from interviews.live import render
 from interviews.services.sessions import LiveState
 from interviews.text import rich_text
 
@@ -47,9 +53,9 @@ def test_question_revealed_answer_and_history_show_inline_code():
             }
         ],
     )
-    assert "<code>__eq__</code>" in live._question_html(shown)
-    assert "<code>a == b</code>" in live._feedback_html(shown)
-    history = live._history_html(shown)
+    assert "<code>__eq__</code>" in render.question_html(shown)
+    assert "<code>a == b</code>" in render.feedback_html(shown)
+    history = render.history_html(shown)
     assert "<code>__eq__</code>" in history and "<code>a.__eq__(b)</code>" in history
     assert "`" not in history
 
@@ -59,3 +65,13 @@ def test_the_interviewer_does_not_read_backticks_aloud():
 
     assert speakable("What does `__eq__` do?") == "What does __eq__ do?"
     assert speakable("Use `is` for `None`.") == "Use is for None."
+
+
+def test_rendering_needs_no_gradio():
+    # The renderers are plain functions of a LiveState: importing them must not load the Gradio app.
+    code = (
+        "import sys, django; django.setup(); import interviews.live.render; "
+        "sys.exit(1 if 'gradio' in sys.modules else 0)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "interbot_site.test_settings"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR).returncode == 0

@@ -15,64 +15,25 @@ import asyncio
 import io
 import json
 import logging
-from importlib import import_module
-from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib import auth
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
-from django.http.cookie import parse_cookie
 from django.utils.http import is_same_domain
 
 from interviews import uploads
-from interviews.selectors import session_get_owned
+from interviews.live.identity import cookies_of, page_status
 
 logger = logging.getLogger(__name__)
 
 GRADIO_PATH = "/live/gradio"
+LIVE_APP_STATIC = settings.BASE_DIR / "static" / "gradio"
 
 
 def gradio_url(session_id: int) -> str:
     """Where the live page's iframe points for one interview."""
     return f"{GRADIO_PATH}/?session={session_id}"
-
-
-# --- Django identity of a Gradio request -------------------------------------------------------
-
-
-def user_for_session_key(session_key: str | None):
-    """The logged-in Django user of a session cookie value, or None (sync; touches the DB)."""
-    if not session_key:
-        return None
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    # auth.get_user only needs `.session`; it also checks the session auth hash (password changes).
-    user = auth.get_user(SimpleNamespace(session=store))
-    return user if user.is_authenticated else None
-
-
-def user_for_cookies(cookies: dict[str, str]):
-    return user_for_session_key(cookies.get(settings.SESSION_COOKIE_NAME))
-
-
-def _cookies_of(scope) -> dict[str, str]:
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            return parse_cookie(value.decode("latin-1"))
-    return {}
-
-
-@sync_to_async
-def _authorise(cookies: dict[str, str], session_id: str | None) -> int:
-    """HTTP status for a Gradio request: 200 to pass, 401 anonymous, 403 someone else's interview."""
-    user = user_for_cookies(cookies)
-    if user is None:
-        return 401
-    if session_id is not None and session_get_owned(user, session_id) is None:
-        return 403
-    return 200
 
 
 REFUSALS = {
@@ -295,7 +256,7 @@ def build_fastapi_app():
     import gradio as gr
     from fastapi import FastAPI
 
-    from interviews.live import GRADIO_CSS, GRADIO_HEAD, build_blocks
+    from interviews.live.app import build_blocks
 
     _shield_components_from_zope()
     blocks = build_blocks()
@@ -316,8 +277,9 @@ def build_fastapi_app():
         ssr_mode=False,
         mcp_server=False,
         theme=gr.themes.Soft(primary_hue="indigo", neutral_hue="slate"),
-        css=GRADIO_CSS,
-        head=GRADIO_HEAD,
+        # Real .css/.js files (static/gradio/) so editors and linters treat them as what they are.
+        css=(LIVE_APP_STATIC / "live_app.css").read_text(encoding="utf-8"),
+        head=f"<script>{(LIVE_APP_STATIC / 'live_app.js').read_text(encoding='utf-8')}</script>",
     )
 
 
@@ -352,8 +314,8 @@ class GradioDispatcher:
         if path.rstrip("/") == GRADIO_PATH:
             values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session")
             session_id = values[0] if values else ""
-        cookies = _cookies_of(scope)
-        status = await _authorise(cookies, session_id)
+        cookies = cookies_of(scope)
+        status = await page_status(cookies, session_id)
         if status != 200:
             await _refuse(send, status)
             return

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from interviews.catalog import POSITION_LABELS
-from interviews.gradio_mount import gradio_url
+from interviews.live.mount import gradio_url
 from interviews.selectors import session_get_owned
 
 

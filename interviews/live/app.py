@@ -1,0 +1,177 @@
+"""The Gradio Blocks app of a live interview, as a page: the layout, then which event runs which callback.
+
+Shows and speaks questions, takes spoken or typed answers; the callbacks are in interviews.live.callbacks,
+the HTML in interviews.live.render, the CSS and JS in static/gradio/ (loaded by interviews.live.mount).
+
+Stable element ids (for browser tests and the page's own JS), all inside the Gradio iframe:
+    #live-question         current question text          #live-meta        stage, question n of N, attempt
+    #live-voice            interviewer audio (autoplay)   #live-status      progress ("Transcribing…") / idle
+    #live-mic              microphone recorder            #live-mic-status  "microphone unavailable" notice
+    #live-answer-text      typed answer                   #live-submit      submit the answer
+    #live-finish           finish the interview           #live-error       input / service error text
+    #live-transcript       what was heard / typed         #live-verdict     correct / partial / incorrect
+    #live-feedback         praise, hint or revealed answer
+    #live-notices          fallback notices               #live-expression  expression seen during the answer
+    #live-consent-video    webcam consent switch          #live-webcam      webcam recorder
+    #live-report           link to the report (when finished)
+    #live-history          earlier questions and verdicts (inside a closed accordion: open it first)
+    #live-submission-id    hidden: id of the current answer draft (a double submit is graded once)
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from interviews.live.callbacks import MAX_TYPED_ANSWER_CHARS, LiveCallbacks, LiveUI
+from interviews.live.render import (
+    RECORDING_LABEL,
+    SUBMIT_LABEL,
+    error_html,
+    expression_html,
+    history_empty_html,
+    meta_placeholder_html,
+    muted_question_html,
+    notices_html,
+    status_html,
+    verdict_empty_html,
+)
+
+
+def build_blocks() -> gr.Blocks:
+    """The live-interview app; one instance serves every session (the session comes from ?session=<pk>)."""
+    with gr.Blocks(
+        title="InterBot live interview", delete_cache=(900, 1800), fill_width=True, analytics_enabled=False
+    ) as demo:
+        with gr.Row(equal_height=False, elem_id="live-layout"):
+            with gr.Column(scale=3):
+                meta = gr.HTML(meta_placeholder_html(), elem_id="live-meta")
+                question = gr.HTML(muted_question_html("Loading…"), elem_id="live-question")
+                voice = gr.Audio(
+                    label="Interviewer",
+                    type="filepath",
+                    autoplay=True,
+                    interactive=False,
+                    elem_id="live-voice",
+                    buttons=[],
+                )
+                status = gr.HTML(status_html(), elem_id="live-status")
+                error = gr.HTML(error_html(), elem_id="live-error")
+                with gr.Group():
+                    gr.HTML("", elem_id="live-mic-status")  # filled by live_app.js when the mic fails
+                    mic = gr.Audio(
+                        sources=["microphone"],
+                        type="filepath",
+                        label="Answer aloud",
+                        elem_id="live-mic",
+                        buttons=[],
+                    )
+                    answer_text = gr.Textbox(
+                        label="…or type your answer",
+                        lines=3,
+                        max_lines=10,
+                        elem_id="live-answer-text",
+                        max_length=MAX_TYPED_ANSWER_CHARS,
+                        placeholder="Type here if you prefer not to speak. Typing “finish interview” ends it.",
+                    )
+                    submission_id = gr.Textbox(visible=False, elem_id="live-submission-id")
+                with gr.Row():
+                    submit = gr.Button(SUBMIT_LABEL, variant="primary", elem_id="live-submit", scale=3)
+                    finish = gr.Button(
+                        "Finish interview", variant="stop", elem_id="live-finish", scale=1, min_width=170
+                    )
+                report = gr.HTML("", elem_id="live-report")
+            with gr.Column(scale=2):
+                transcript = gr.Textbox(
+                    label="What we heard", interactive=False, lines=3, elem_id="live-transcript"
+                )
+                verdict = gr.HTML(verdict_empty_html(), elem_id="live-verdict")
+                feedback = gr.HTML('<div class="ib-feedback"></div>', elem_id="live-feedback")
+                notices = gr.HTML(notices_html([]), elem_id="live-notices")
+                with gr.Group(elem_classes=["ib-webcam"]):
+                    consent_video = gr.Checkbox(
+                        label="Analyse my facial expressions while I answer",
+                        value=False,
+                        elem_id="live-consent-video",
+                    )
+                    webcam = gr.Video(
+                        sources=["webcam"],
+                        include_audio=True,
+                        label="Record while you answer",
+                        webcam_options=gr.WebcamOptions(mirror=False),
+                        visible=False,
+                        elem_id="live-webcam",
+                    )
+                    expression = gr.HTML(expression_html(""), elem_id="live-expression")
+                with gr.Accordion("Your answers so far", open=False):
+                    history = gr.HTML(history_empty_html(), elem_id="live-history")
+
+        ui = LiveUI(
+            meta=meta,
+            question=question,
+            voice=voice,
+            status=status,
+            error=error,
+            mic=mic,
+            answer_text=answer_text,
+            submission_id=submission_id,
+            submit=submit,
+            finish=finish,
+            report=report,
+            transcript=transcript,
+            verdict=verdict,
+            feedback=feedback,
+            notices=notices,
+            consent_video=consent_video,
+            webcam=webcam,
+            expression=expression,
+            history=history,
+        )
+        live = LiveCallbacks(ui)
+
+        # Events in this order: their position is the fn_index API callers (and tests) use.
+        demo.load(live.on_load, inputs=None, outputs=ui.every_output, show_progress="hidden")
+        submit_event = dict(
+            fn=live.on_submit,
+            inputs=[answer_text, mic, submission_id],
+            outputs=ui.every_output,
+            show_progress="hidden",
+            trigger_mode="once",
+            concurrency_limit=None,
+            preprocess=False,  # the callback checks the recording (uploads.checked_upload) before anything opens it
+        )
+        submit.click(**submit_event)
+        answer_text.submit(**submit_event)
+        finish.click(
+            live.on_finish,
+            inputs=None,
+            outputs=ui.every_output,
+            show_progress="hidden",
+            trigger_mode="once",
+            concurrency_limit=None,
+        )
+        # Submit waits while the microphone records and uploads; a recording is never submitted half-way.
+        mic.start_recording(
+            lambda: gr.update(interactive=False, value=RECORDING_LABEL),
+            inputs=None,
+            outputs=submit,
+            show_progress="hidden",
+            concurrency_limit=None,
+        )
+        mic.stop_recording(
+            lambda: gr.update(interactive=True, value=SUBMIT_LABEL),
+            inputs=None,
+            outputs=submit,
+            show_progress="hidden",
+            concurrency_limit=None,
+        )
+        consent_video.change(lambda on: gr.update(visible=on), inputs=consent_video, outputs=webcam)
+        webcam.change(
+            live.on_webcam,
+            inputs=[webcam, consent_video],
+            outputs=ui.every_output,
+            show_progress="minimal",
+            concurrency_limit=None,
+            preprocess=False,  # the callback checks the clip (uploads.checked_upload) before anything opens it
+        )
+        demo.queue(default_concurrency_limit=None)
+    return demo

@@ -1,0 +1,413 @@
+"""The live interview's Gradio callbacks: check the Django user owns the interview (interviews.live.identity),
+call interviews.services.sessions in the inference pool, publish the new LiveState to the websocket group and
+render it (interviews.live.render). interviews.live.app wires them to the components.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from interviews import uploads
+from interviews.inference import one_at_a_time, run_deferred, run_inference
+from interviews.live import events
+from interviews.live.identity import NotAllowed, asession_for
+from interviews.live.render import (
+    EVALUATING_LABEL,
+    FINISHED_STATUSES,
+    NOT_AVAILABLE,
+    PREPARING_LABEL,
+    PREPARING_STATUS,
+    SUBMIT_LABEL,
+    error_html,
+    expression_html,
+    feedback_html,
+    history_html,
+    meta_html,
+    muted_question_html,
+    notices_html,
+    question_html,
+    report_html,
+    status_html,
+    verdict_html,
+    words_to_say,
+)
+from interviews.models import InterviewSession
+from interviews.services import media, sessions
+from interviews.services.registry import InputError, ServiceError
+
+logger = logging.getLogger(__name__)
+
+# About ten minutes of speech: a longer typed "answer" is only load on the grader and the database.
+MAX_TYPED_ANSWER_CHARS = 8000
+# One answer and one webcam clip in flight per candidate (inference.one_at_a_time): more is refused, nothing lost.
+STILL_ANSWERING = (
+    "Still working on your last answer. This one is kept: submit it again once that one is done."
+)
+STILL_ANALYSING = "Still analysing your last webcam clip, so this one was skipped."
+# Inside Gradio's upload folder, so Gradio serves the file where it is and it can be granted to its session.
+_VOICE_DIR = Path(uploads.upload_folder()) / "interbot-voice"
+_VOICE_MAX_AGE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class LiveUI:
+    """The components the callbacks read and update (built by interviews.live.app)."""
+
+    meta: gr.HTML
+    question: gr.HTML
+    voice: gr.Audio
+    status: gr.HTML
+    error: gr.HTML
+    mic: gr.Audio
+    answer_text: gr.Textbox
+    submission_id: gr.Textbox
+    submit: gr.Button
+    finish: gr.Button
+    report: gr.HTML
+    transcript: gr.Textbox
+    verdict: gr.HTML
+    feedback: gr.HTML
+    notices: gr.HTML
+    consent_video: gr.Checkbox
+    webcam: gr.Video
+    expression: gr.HTML
+    history: gr.HTML
+
+    @property
+    def every_output(self) -> list:
+        """What every interview event may update, in one fixed order."""
+        return [
+            self.submission_id,
+            self.consent_video,
+            self.webcam,
+            self.voice,
+            self.status,
+            self.error,
+            self.submit,
+            self.finish,
+            self.mic,
+            self.answer_text,
+            self.meta,
+            self.question,
+            self.transcript,
+            self.verdict,
+            self.feedback,
+            self.notices,
+            self.expression,
+            self.report,
+            self.history,
+        ]
+
+
+# --- Thin sync helpers (run off the event loop) -------------------------------------------------
+
+
+def _is_long_recording(audio_path: str) -> bool:
+    """Longer than INFERENCE_BULK_AUDIO_SECONDS, or declaring no length: transcribed in the bulk lane."""
+    try:
+        seconds = media.container_duration(audio_path)
+    except media.MediaProblem:
+        return False  # unreadable: the transcription refuses it at once
+    return seconds is None or seconds > settings.INFERENCE_BULK_AUDIO_SECONDS
+
+
+_long_recording = sync_to_async(_is_long_recording, thread_sensitive=False)
+
+
+def voice_file(text: str, session=None) -> str | None:
+    """Speak `text` into a temporary file Gradio can serve; None when there is nothing to say or TTS fails.
+
+    Pass the session when `text` replies to an answer, so the turn records the speech latency."""
+    if not text.strip():
+        return None
+    try:
+        audio, mime = sessions.speak(text=text, session=session)
+    except ServiceError as error:
+        logger.warning("TTS failed, the page shows text only: %s", error)
+        return None
+    _VOICE_DIR.mkdir(parents=True, exist_ok=True)
+    prune_voice_files()
+    suffix = ".mp3" if "mpeg" in mime or "mp3" in mime else ".ogg" if "ogg" in mime else ".wav"
+    with tempfile.NamedTemporaryFile(dir=_VOICE_DIR, suffix=suffix, delete=False) as handle:
+        handle.write(audio)
+    return handle.name
+
+
+def prune_voice_files() -> None:
+    # Gradio copies served files into its own cache, so ours are only needed for a moment.
+    cutoff = time.time() - _VOICE_MAX_AGE_SECONDS
+    for path in _VOICE_DIR.glob("tmp*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass
+
+
+async def _spoken(request: gr.Request, text: str, session=None) -> str | None:
+    """`voice_file` after any queued verdict, granted to the requesting session (the only one that may fetch it)."""
+    path = await run_deferred(voice_file, text, session)
+    if path:
+        await uploads.agrant_files([path], owner=uploads.session_owner(dict(request.cookies)))
+    return path
+
+
+async def _session_of(request: gr.Request) -> InterviewSession | None:
+    """The interview named by the page URL (?session=<pk>, which Gradio forwards on every call), if the
+    Django user of the request owns it, else None. Read on every call rather than kept in gr.State, so a
+    server restart (which forgets Gradio's per-tab state) still finds the same interview."""
+    try:
+        return await asession_for(dict(request.cookies), request.query_params.get("session"))
+    except NotAllowed:
+        return None
+
+
+# --- The callbacks ------------------------------------------------------------------------------
+
+
+class LiveCallbacks:
+    """Gradio handlers of one Blocks app. Bound methods (not closures or partials): Gradio still injects
+    `request: gr.Request` into them, and their names are the app's API names (on_load, on_submit…)."""
+
+    def __init__(self, ui: LiveUI):
+        self.ui = ui
+
+    def render(
+        self,
+        state,
+        *,
+        voice_path=None,
+        error_message="",
+        status_message="",
+        clear_answer=False,
+        busy_label="",
+    ) -> dict:
+        ui = self.ui
+        done = state.status in FINISHED_STATUSES
+        # Busy: the answer controls wait too, so nothing recorded or typed meanwhile re-enables Submit.
+        answering = not (done or busy_label)
+        update: dict = {
+            ui.meta: meta_html(state),
+            ui.question: question_html(state),
+            ui.transcript: state.last_transcript,
+            ui.verdict: verdict_html(state),
+            ui.feedback: feedback_html(state),
+            ui.notices: notices_html(state.notices),
+            ui.expression: expression_html(state.expression),
+            ui.report: report_html(state),
+            ui.history: history_html(state),
+            ui.status: status_html(status_message),
+            ui.error: error_html(error_message),
+            # Once finished, the answer controls go: only the report link is left to click.
+            ui.submit: gr.update(interactive=answering, value=busy_label or SUBMIT_LABEL, visible=not done),
+            ui.finish: gr.update(interactive=not done, visible=not done),
+            ui.mic: gr.update(interactive=answering, visible=not done),
+            ui.answer_text: gr.update(interactive=answering, visible=not done),
+        }
+        if voice_path is not None:
+            update[ui.voice] = voice_path
+        if clear_answer:
+            update[ui.mic] = gr.update(value=None, interactive=answering, visible=not done)
+            update[ui.answer_text] = gr.update(value="", interactive=answering, visible=not done)
+            update[ui.submission_id] = uuid.uuid4().hex
+        return update
+
+    def refused(self, message: str = NOT_AVAILABLE) -> dict:
+        ui = self.ui
+        return {
+            ui.question: muted_question_html(message),
+            ui.error: error_html(message),
+            ui.status: status_html(),
+            **{
+                control: gr.update(interactive=False)
+                for control in (ui.mic, ui.answer_text, ui.submit, ui.finish)
+            },
+        }
+
+    def _answer_controls_back(self, message: str) -> dict:
+        """Nothing was recorded: the answer stays in the recorder / textbox to fix or retry."""
+        ui = self.ui
+        return {
+            ui.status: status_html(),
+            ui.error: error_html(message),
+            ui.submit: gr.update(interactive=True, value=SUBMIT_LABEL),
+            ui.mic: gr.update(interactive=True),
+            ui.answer_text: gr.update(interactive=True),
+        }
+
+    async def on_load(self, request: gr.Request):
+        ui = self.ui
+        session = await _session_of(request)
+        if session is None:
+            yield self.refused()
+            return
+        state = await run_inference(sessions.live_state, session=session)
+        spoken = "" if state.status in FINISHED_STATUSES else words_to_say(state)
+        yield {
+            ui.submission_id: uuid.uuid4().hex,
+            ui.consent_video: session.consent_video,
+            ui.webcam: gr.update(visible=session.consent_video),
+            **self.render(state),
+        }
+        if spoken:
+            yield {ui.voice: await _spoken(request, spoken)}
+
+    async def on_submit(self, text, audio_value, draft_id, request: gr.Request):
+        ui = self.ui
+        # Raw values (preprocess=False): any API caller can send anything, a file only once checked.
+        text = text.strip() if isinstance(text, str) else ""
+        if len(text) > MAX_TYPED_ANSWER_CHARS:
+            yield {
+                ui.error: error_html(
+                    f"That answer is too long (at most {MAX_TYPED_ANSWER_CHARS} characters)."
+                )
+            }
+            return
+        draft_id = draft_id if isinstance(draft_id, str) and len(draft_id) <= 64 else ""
+        audio_path = None
+        if not text:
+            try:
+                audio_path = await uploads.acheck_upload(audio_value, dict(request.cookies))
+            except uploads.UnusableUpload as problem:
+                yield {ui.error: error_html(problem.user_message)}
+                return
+        if not text and not audio_path:
+            yield {ui.error: error_html("Record or type an answer first.")}
+            return
+        if audio_path and os.path.getsize(audio_path) > settings.MAX_UPLOAD_BYTES:
+            limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+            yield {
+                ui.error: error_html(
+                    f"That recording is too large (limit {limit} MB). Please keep answers shorter."
+                )
+            }
+            return
+        session = await _session_of(request)
+        if session is None:
+            yield self.refused()
+            return
+        pk = session.pk
+        async with one_at_a_time("answer", session.owner_id) as slot:
+            if not slot:  # another tab or client of this candidate is being answered: keep this answer
+                yield {ui.error: error_html(STILL_ANSWERING)}
+                return
+            progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
+            yield {
+                ui.status: status_html(progress),
+                ui.error: error_html(),
+                ui.submit: gr.update(interactive=False, value=EVALUATING_LABEL),
+                ui.mic: gr.update(interactive=False),
+                ui.answer_text: gr.update(interactive=False),
+            }
+            await events.apublish_progress(pk, progress)
+            try:
+                lane = (
+                    slot.run_bulk if audio_path and await _long_recording(audio_path) else slot.run_inference
+                )
+                state = await lane(
+                    sessions.submit_answer,
+                    session=session,
+                    text=text or None,
+                    audio_path=audio_path,
+                    submission_id=draft_id or uuid.uuid4().hex,
+                )
+            except InputError as problem:
+                yield self._answer_controls_back(problem.user_message)
+                await events.apublish_progress(pk, "")
+                return
+            except Exception as problem:  # noqa: BLE001 - whatever broke, the candidate keeps their answer
+                if isinstance(problem, ServiceError):
+                    logger.warning("Answer of interview %s not processed: %s", pk, problem)
+                    told = problem.user_message
+                else:
+                    logger.exception("Answer of interview %s failed", pk)
+                    told = "Something went wrong while handling your answer."
+                yield self._answer_controls_back(f"{told} Your answer was kept; please try again.")
+                await events.apublish_progress(pk, "")
+                return
+            await events.apublish_state(pk, state)
+            await events.apublish_progress(pk, PREPARING_STATUS)
+            # An answer overtaken by another tab's answer was not graded: this tab keeps it to answer again.
+            graded = sessions.STALE_ANSWER_NOTICE not in state.notices
+            yield self.render(
+                state, status_message=PREPARING_STATUS, clear_answer=graded, busy_label=PREPARING_LABEL
+            )
+            # The interviewer's words already carry the next question (or the hint, or the goodbye).
+            voice_path = await _spoken(request, words_to_say(state), session)
+            await events.apublish_progress(pk, "")
+            yield self.render(state, voice_path=voice_path)
+
+    async def on_finish(self, request: gr.Request):
+        ui = self.ui
+        session = await _session_of(request)
+        if session is None:
+            yield self.refused()
+            return
+        pk = session.pk
+        yield {
+            ui.status: status_html("Finishing the interview and writing your report…"),
+            ui.submit: gr.update(interactive=False),
+            ui.finish: gr.update(interactive=False),
+        }
+        await events.apublish_progress(pk, "Finishing…")
+        try:
+            state = await run_inference(sessions.finish_interview, session=session)
+        except Exception as problem:  # noqa: BLE001
+            logger.exception("Finishing interview %s failed", pk)
+            told = (
+                problem.user_message
+                if isinstance(problem, ServiceError)
+                else "Could not finish the interview."
+            )
+            yield {
+                ui.status: status_html(),
+                ui.error: error_html(f"{told} Please try again."),
+                ui.submit: gr.update(interactive=True),
+                ui.finish: gr.update(interactive=True),
+            }
+            await events.apublish_progress(pk, "")
+            return
+        await events.apublish_state(pk, state)
+        await events.apublish_progress(pk, "")
+        yield self.render(state)
+        goodbye = state.interviewer_message or "Thank you, the interview is over."
+        yield {ui.voice: await _spoken(request, goodbye)}
+
+    async def on_webcam(self, video_value, consent, request: gr.Request):
+        ui = self.ui
+        if not video_value or consent is not True:
+            return {}
+        session = await _session_of(request)
+        if session is None:
+            return self.refused()
+        pk = session.pk
+        try:
+            video_path = await uploads.acheck_upload(video_value, dict(request.cookies), video=True)
+        except uploads.UnusableUpload as problem:
+            return {ui.error: error_html(problem.user_message)}
+        if os.path.getsize(video_path) > settings.MAX_UPLOAD_BYTES:
+            return {ui.error: error_html("That webcam clip is too large to analyse.")}
+        async with one_at_a_time("webcam", session.owner_id) as slot:
+            if not slot:
+                return {ui.error: error_html(STILL_ANALYSING)}
+            try:
+                state = await slot.run_bulk(
+                    sessions.record_expressions, session=session, video_path=video_path
+                )
+            except ServiceError as problem:  # InputError included: no face, unreadable clip…
+                return {ui.error: error_html(problem.user_message)}
+            except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
+                logger.exception("Expression analysis of interview %s failed", pk)
+                return {ui.error: error_html("The webcam clip could not be analysed.")}
+        await events.apublish_state(pk, state)
+        return {ui.expression: expression_html(state.expression), ui.notices: notices_html(state.notices)}
