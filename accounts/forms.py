@@ -1,8 +1,8 @@
-"""Forms of the account pages: the interview preferences a candidate keeps in their profile."""
+"""Forms of the account pages: the interview preferences a candidate keeps in their profile, and cohorts."""
 
 from django import forms
 
-from accounts.models import User
+from accounts.models import Cohort, User
 
 
 class ProfileForm(forms.ModelForm):
@@ -30,3 +30,25 @@ class ProfileForm(forms.ModelForm):
 
     def clean_display_name(self) -> str:
         return " ".join(self.cleaned_data["display_name"].split())
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["name", "recommended_topic", "recommended_position", "recommended_difficulty"]
+        labels = {
+            "recommended_topic": "Recommended topic",
+            "recommended_position": "Recommended position",
+            "recommended_difficulty": "Recommended difficulty",
+        }
+
+
+class RecommendationForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["recommended_topic", "recommended_position", "recommended_difficulty"]
+        labels = CohortForm.Meta.labels
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(label="Join code", max_length=20)

@@ -1,32 +1,8 @@
-"""Forms of the cohort pages and of the CSV export filters."""
+"""Forms of the analytics pages: the CSV export filters (the cohort forms are in accounts.forms)."""
 
 from __future__ import annotations
 
 from django import forms
-
-from accounts.models import Cohort
-
-
-class CohortForm(forms.ModelForm):
-    class Meta:
-        model = Cohort
-        fields = ["name", "recommended_topic", "recommended_position", "recommended_difficulty"]
-        labels = {
-            "recommended_topic": "Recommended topic",
-            "recommended_position": "Recommended position",
-            "recommended_difficulty": "Recommended difficulty",
-        }
-
-
-class RecommendationForm(forms.ModelForm):
-    class Meta:
-        model = Cohort
-        fields = ["recommended_topic", "recommended_position", "recommended_difficulty"]
-        labels = CohortForm.Meta.labels
-
-
-class JoinForm(forms.Form):
-    code = forms.CharField(label="Join code", max_length=20)
 
 
 class ExportFilterForm(forms.Form):

@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Cohort, CohortMembership
+from accounts.selectors import recommended_settings_for
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
 from interviews.models import ExpressionSample, InterviewSession, Report, Turn
 from interviews.selectors import sessions_owned_by, shared_through
@@ -41,17 +42,7 @@ SPEAKING_LABELS = {
 DIFFICULTY_ORDER = ["easy", "medium", "hard"]
 
 
-# --- who may see what -------------------------------------------------------------------------
-
-
-def cohorts_taught_by(user) -> QuerySet[Cohort]:
-    """Cohorts an instructor manages (staff manage all of them)."""
-    cohorts = Cohort.objects.all() if user.is_staff else Cohort.objects.filter(instructor=user)
-    return cohorts.select_related("instructor").annotate(member_count=Count("memberships"))
-
-
-def cohorts_joined_by(user) -> QuerySet[Cohort]:
-    return Cohort.objects.filter(memberships__user=user).select_related("instructor").order_by("name")
+# --- a cohort's interviews -------------------------------------------------------------------------
 
 
 def member_sessions(cohort: Cohort) -> QuerySet[InterviewSession]:
@@ -60,31 +51,6 @@ def member_sessions(cohort: Cohort) -> QuerySet[InterviewSession]:
     A subquery rather than a join keeps one row per session for the aggregates below.
     """
     return InterviewSession.objects.filter(shared_through(CohortMembership.objects.filter(cohort=cohort)))
-
-
-def recommended_settings_for(user) -> dict[str, str]:
-    """What the candidate's instructor recommends practising, ready to use as a start form's `initial`.
-
-    The most recently joined cohort that recommends something wins; keys without a recommendation
-    are left out, so `{}` means "no recommendation".
-    """
-    if not user.is_authenticated:
-        return {}
-    cohort = (
-        Cohort.objects.filter(memberships__user=user)
-        .exclude(recommended_topic="", recommended_position="", recommended_difficulty="")
-        .order_by("-memberships__joined_at")
-        .values("recommended_topic", "recommended_position", "recommended_difficulty")
-        .first()
-    )
-    if not cohort:
-        return {}
-    settings = {
-        "topic": cohort["recommended_topic"],
-        "position": cohort["recommended_position"],
-        "difficulty": cohort["recommended_difficulty"],
-    }
-    return {key: value for key, value in settings.items() if value}
 
 
 # --- one interview's report -------------------------------------------------------------------

@@ -12,9 +12,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from accounts.models import Cohort
-from analytics import charts, exports
-from analytics.cohorts import (
+from accounts.cohorts import (
     CohortError,
     create_cohort,
     join_cohort,
@@ -22,13 +20,15 @@ from analytics.cohorts import (
     normalise_code,
     set_recommendation,
 )
-from analytics.forms import CohortForm, ExportFilterForm, JoinForm, RecommendationForm
+from accounts.forms import CohortForm, JoinForm, RecommendationForm
+from accounts.models import Cohort
+from accounts.selectors import cohorts_joined_by, cohorts_taught_by
+from analytics import charts, exports
+from analytics.forms import ExportFilterForm
 from analytics.selectors import (
     admin_overview,
     candidate_dashboard,
     cohort_dashboard,
-    cohorts_joined_by,
-    cohorts_taught_by,
     interview_report,
 )
 from interviews.catalog import TOPICS

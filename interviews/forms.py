@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.text import Truncator
 
-from analytics.selectors import recommended_settings_for
+from accounts.selectors import recommended_settings_for
 from interviews.catalog import DIFFICULTIES, POSITIONS, TOPICS
 
 NAME_MAX_LENGTH = 80  # InterviewSession.candidate_name

@@ -20,6 +20,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.selectors import cohort_for_practice
 from interviews import engine
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import EngineConfig, InterviewState, Outcome
@@ -103,17 +104,6 @@ class _TimedGrader:
             self.elapsed_ms = round((time.perf_counter() - started) * 1000)
 
 
-def _cohort_for(user, topic: str):
-    """The candidate's cohort: the one recommending this topic, else the one joined last."""
-    memberships = user.memberships.select_related("cohort").order_by("-joined_at")
-    chosen = None
-    for membership in memberships:
-        if membership.cohort.recommended_topic == topic:
-            return membership.cohort
-        chosen = chosen or membership.cohort
-    return chosen
-
-
 # --- Use-cases --------------------------------------------------------------------------------------
 
 
@@ -133,7 +123,7 @@ def start_interview(
     """
     session = InterviewSession(
         owner=user,
-        cohort=_cohort_for(user, topic),
+        cohort=cohort_for_practice(user=user, topic=topic),
         candidate_name=candidate_name,
         topic=topic,
         position=position,

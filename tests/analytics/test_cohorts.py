@@ -136,7 +136,7 @@ def test_cohort_dashboard_shows_members_averages_and_inactive_members(client, co
 
 
 def test_the_instructor_sets_the_recommendation_members_start_with(client, cohort, instructor, candidate):
-    from analytics.selectors import recommended_settings_for
+    from accounts.selectors import recommended_settings_for
 
     client.force_login(instructor)
 

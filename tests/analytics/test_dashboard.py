@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from analytics.selectors import candidate_dashboard, recommended_settings_for
+from accounts.selectors import recommended_settings_for
+from analytics.selectors import candidate_dashboard
 from tests.factories import CohortFactory, CohortMembershipFactory, UserFactory, finished_interview
 
 pytestmark = pytest.mark.django_db

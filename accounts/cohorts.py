@@ -32,7 +32,7 @@ def create_cohort(
 
 
 def set_recommendation(*, cohort: Cohort, topic: str, position: str, difficulty: str) -> Cohort:
-    """What the start form pre-fills for members (see analytics.selectors.recommended_settings_for)."""
+    """What the start form pre-fills for members (see accounts.selectors.recommended_settings_for)."""
     cohort.recommended_topic = topic
     cohort.recommended_position = position
     cohort.recommended_difficulty = difficulty
