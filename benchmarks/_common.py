@@ -57,7 +57,20 @@ def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
 
 
 def print_table(title: str, rows: list[dict]) -> None:
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.run import print_table as shared_printer
+    print(f"\n## {title}")
+    if not rows:
+        print("(no rows)")
+        return
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[_format(row.get(col, "")) for col in columns] for row in rows]
+    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
+    print("| " + " | ".join(col.ljust(w) for col, w in zip(columns, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
 
-    shared_printer(title, rows)
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)

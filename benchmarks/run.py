@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from benchmarks._common import MissingEvalData
+from benchmarks._common import MissingEvalData, print_table
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interbot_site.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -21,26 +21,6 @@ BENCHMARKS = [
     "bench_load",
     "bench_fairness",
 ]
-
-
-def print_table(title: str, rows: list[dict]) -> None:
-    print(f"\n## {title}")
-    if not rows:
-        print("(no rows)")
-        return
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[_format(row.get(col, "")) for col in columns] for row in rows]
-    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
-    print("| " + " | ".join(col.ljust(w) for col, w in zip(columns, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in cells:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
-
-
-def _format(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
 
 
 def main(names: list[str]) -> int:

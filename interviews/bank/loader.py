@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from interviews.catalog import DIFFICULTIES, POSITIONS, TOPICS
 from interviews.models import Question
-from interviews.services.questions import normalise_question_text
+from interviews.text import normalise_question_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

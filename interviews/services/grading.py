@@ -8,23 +8,21 @@ import math
 import re
 import threading
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from interviews.domain import Grade, QuestionRef
+from interviews.engine import Grader
 from interviews.services import embeddings
 from interviews.services.registry import ServiceError
+from interviews.text import STOPWORDS, content_stems, stem, words
 
 if TYPE_CHECKING:
     from interviews.services.llm import ChatModel
 
 logger = logging.getLogger(__name__)
-
-
-class Grader(Protocol):
-    def grade(self, question: QuestionRef, answer: str) -> Grade: ...
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -93,75 +91,16 @@ WINDOW_STRIDE = 5
 # ---------------------------------------------------------------------------------------------------------
 # Text helpers
 
-_STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having
-    he her here hers herself him himself his how i if in into is it its itself just let me more most my myself
-    no nor not now of off on once only or other our ours ourselves out over own same she should so some such
-    than that the their theirs them themselves then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with would you your yours yourself
-    yourselves also may might must shall us etc eg ie thing things something way ways use used using one two
-    like well get gets got make makes made really kind basically per each every""".split()
-)
 _NON_ANSWERS = re.compile(
     r"^(i\s+(really\s+)?(do\s*n[o']?t|dont)\s+know|no\s+idea|not\s+sure|i\s*(am|'m)\s+not\s+sure|pass|skip|"
     r"i\s+have\s+no\s+idea|no\s+clue|i\s+(can't|cannot)\s+(remember|recall|answer)|idk|nothing|none|n/?a)\b"
 )
-_WORD = re.compile(r"[a-z0-9]+(?:[+#]+|'[a-z]+)?")
 # A full stop ends a sentence only after a word ("do ... while" is one clause).
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]][.!?;])\s+|\n+", re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[a-z0-9)\]])[.;:!?]\s+|,\s*(?:(?:and|or|but|while|whereas|so)\b)?\s*|\s+(?:and|whereas)\s+",
     re.IGNORECASE,
 )
-
-
-def _stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'pointers'/'pointer', 'sorting'/'sorted'/'sort'."""
-    word = word.split("'")[0]
-    for suffix, repl in (
-        ("ational", "ate"),
-        ("ization", "ize"),
-        ("ations", "ate"),
-        ("ation", "ate"),
-        ("iveness", "ive"),
-        ("fulness", "ful"),
-        ("ousness", "ous"),
-        ("ities", "ity"),
-        ("ments", "ment"),
-        ("ingly", ""),
-        ("edly", ""),
-        ("ally", ""),
-        ("ions", ""),
-        ("ion", ""),
-        ("ives", ""),
-        ("ive", ""),
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ing", ""),
-        ("ed", ""),
-        ("ly", ""),
-        ("es", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                continue
-            word = word[: len(word) - len(suffix)] + repl
-            break
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-        word = word[:-1]  # running -> runn -> run
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]  # store/storing/stored all meet at "stor"
-    return word
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def content_stems(text: str) -> set[str]:
-    return {_stem(w) for w in words(text) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())}
 
 
 def sentences(text: str) -> list[str]:
@@ -394,7 +333,7 @@ def build_hint(question: QuestionRef, missing: tuple[str, ...], *, derived: bool
         if derived:
             # A derived key point is a slice of the reference answer: name one idea, not the clause.
             question_stems = content_stems(question.text)
-            terms = [w for w in words(point) if w not in _STOPWORDS and _stem(w) not in question_stems]
+            terms = [w for w in words(point) if w not in STOPWORDS and stem(w) not in question_stems]
             if terms:
                 parts.append(f"Think about how “{terms[0]}” comes into it.")
         else:

@@ -5,25 +5,22 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 from collections.abc import Collection
 from typing import Any
 
+from interviews.bank.loader import ensure_bank_loaded
 from interviews.catalog import DIFFICULTIES, POSITION_LABELS, topic_label
 from interviews.domain import QuestionRef
 from interviews.models import InterviewSession, Question, Turn
 from interviews.services.llm import ChatModel, LLMError, get_llm
 from interviews.services.registry import ServiceError
+from interviews.text import content_stems, normalise_question_text
 
 logger = logging.getLogger(__name__)
 
 DIFFICULTY_ORDER = [slug for slug, _ in DIFFICULTIES]
 # Generated text whose content words overlap an asked question's this much (Jaccard) is the same question.
 DUPLICATE_OVERLAP = 0.7
-STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from how i in is it of on or that the this to what when "
-    "where which who why with would you your".split()
-)
 
 
 def _difficulty_distance(difficulty: str, wanted: str) -> int:
@@ -121,30 +118,14 @@ class DjangoQuestionSource:
         return set(Turn.objects.filter(session_id__in=list(recent)).values_list("question_id", flat=True))
 
 
-def normalise_question_text(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-def _stem(word: str) -> str:
-    # Crude suffix stripping so "handle"/"handled"/"handles" count as one word; enough for overlap.
-    for suffix in ("ing", "ed", "es", "s", "e"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _content_words(text: str) -> set[str]:
-    return {_stem(word) for word in normalise_question_text(text).split() if word not in STOPWORDS}
-
-
 def is_duplicate_question(text: str, asked: Collection[str]) -> bool:
     """Same question as one already asked: equal once normalised, or nearly the same words."""
     normalised = normalise_question_text(text)
-    words = _content_words(text)
+    words = content_stems(text)
     for other in asked:
         if normalise_question_text(other) == normalised:
             return True
-        other_words = _content_words(other)
+        other_words = content_stems(other)
         # Jaccard rather than containment, so "What is the DOM?" does not swallow every DOM question.
         if words and other_words and len(words & other_words) / len(words | other_words) >= DUPLICATE_OVERLAP:
             return True
@@ -290,8 +271,6 @@ def question_source_for(
 
     Loads the bank on first use when the database has none.
     """
-    from interviews.bank.loader import ensure_bank_loaded
-
     ensure_bank_loaded()
     llm = _configured_llm()
     if llm is None:
