@@ -15,8 +15,8 @@ from interviews.live.mount import GRADIO_PATH
 from interviews.models import InterviewSession, Turn
 from interviews.services import sessions
 from tests.factories import ROLES, people_by_role
-from tests.interviews.live.conftest import memory_channel_layer, session_cookie  # noqa: F401  (fixture)
-from tests.interviews.live.test_gradio_app import GradioPage, http
+from tests.interviews.conftest import session_cookie
+from tests.interviews.live.gradio_client import GradioPage, http
 
 # Gradio's queue workers live on the event loop that served its first request: one loop per module.
 pytestmark = [

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from interviews.live.mount import GRADIO_PATH
 from interviews.models import ExpressionSample, Turn
-from tests.interviews.live.test_gradio_app import GradioPage, http  # noqa: F401  (re-exported)
+from tests.interviews.live.gradio_client import GradioPage, http  # noqa: F401  (re-exported)
 
 # Gradio's queue workers live on the event loop that served its first request: one loop per module.
 PYTESTMARK = [

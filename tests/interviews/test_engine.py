@@ -8,7 +8,7 @@ import pytest
 
 from interviews import engine
 from interviews.engine import EngineConfig, InterviewOver, InterviewState
-from tests.interviews.engine.fakes import KeywordGrader, ListSource, make_question
+from tests.interviews.engine_fakes import KeywordGrader, ListSource, make_question
 
 RIGHT = "hash and constant"
 HALF = "it uses a hash"

@@ -1,4 +1,4 @@
-"""Fixtures of the analytics tests: an instructor, a candidate and the cohort that joins them."""
+"""Fixtures shared by every test: an instructor, a candidate and the cohort that joins them."""
 
 from __future__ import annotations
 
