@@ -108,7 +108,7 @@ def evaluate(grader, questions, samples: list[Sample]) -> dict:
 def run() -> list[dict]:
     """One row per grader backend and split."""
     _django()
-    from interviews.services import embeddings
+    from interviews.ai import embeddings
     from interviews.services.grading import EmbeddingGrader, LLMGrader
 
     questions, samples = load_asag()
@@ -123,7 +123,7 @@ def run() -> list[dict]:
 
     llm = None
     try:
-        from interviews.services.llm import get_llm
+        from interviews.ai.llm import get_llm
 
         llm = get_llm()
     except Exception as error:  # noqa: BLE001 - the table says why the row is missing

@@ -51,7 +51,7 @@ def _as_webm(source: Path, target: Path) -> Path:
 def run() -> list[dict]:
     from django.conf import settings
 
-    from interviews.services import stt
+    from interviews.ai import stt
 
     options = settings.AI_SERVICES["stt"]["OPTIONS"]  # STT_BEAM_SIZE / STT_CPU_THREADS as the server runs
     backend = stt.FasterWhisperSTT(

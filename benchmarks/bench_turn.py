@@ -17,7 +17,7 @@ RUNS = 12
 
 
 def _answer_wav(directory: Path) -> tuple[Path, float]:
-    from interviews.services.tts import synthesize
+    from interviews.ai.tts import synthesize
 
     speech = synthesize(ANSWER).value
     path = directory / "answer.wav"
@@ -33,11 +33,11 @@ def _peak_rss_mb() -> float:
 
 
 def run() -> list[dict]:
+    from interviews.ai import embeddings
+    from interviews.ai.stt import transcribe
+    from interviews.ai.tts import synthesize
     from interviews.domain import QuestionRef
-    from interviews.services import embeddings
     from interviews.services.grading import get_grader
-    from interviews.services.stt import transcribe
-    from interviews.services.tts import synthesize
 
     question = QuestionRef(
         id=0,

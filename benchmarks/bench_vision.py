@@ -26,7 +26,7 @@ def run() -> list[dict]:
 
     require_eval(FACES, "bench_vision")
 
-    from interviews.services import vision
+    from interviews.ai import vision
 
     backend = vision.FERVision()
     started = time.perf_counter()

@@ -189,7 +189,7 @@ AI_SERVICES = {
         "FALLBACK": "",
     },
     "stt": {
-        "BACKEND": env("STT_BACKEND", default="interviews.services.stt.FasterWhisperSTT"),
+        "BACKEND": env("STT_BACKEND", default="interviews.ai.stt.FasterWhisperSTT"),
         "OPTIONS": {
             "timeout": env.float("STT_TIMEOUT", default=20.0),
             "max_seconds": env.float("STT_MAX_SECONDS", default=180.0),
@@ -199,20 +199,20 @@ AI_SERVICES = {
             "beam_size": env.int("STT_BEAM_SIZE", default=5),
             "cpu_threads": env.int("STT_CPU_THREADS", default=1),
         },
-        "FALLBACK": "interviews.services.stt.FasterWhisperSTT",
+        "FALLBACK": "interviews.ai.stt.FasterWhisperSTT",
     },
     "tts": {
-        "BACKEND": env("TTS_BACKEND", default="interviews.services.tts.PiperTTS"),
+        "BACKEND": env("TTS_BACKEND", default="interviews.ai.tts.PiperTTS"),
         # Piper: onnxruntime threads per synthesis (0 = one per core); synthesised sentences are cached.
         "OPTIONS": {
             "timeout": env.float("TTS_TIMEOUT", default=15.0),
             "threads": env.int("TTS_THREADS", default=1),
             "cache_sentences": env.int("TTS_CACHE_SENTENCES", default=256),  # ~130 KB of PCM a sentence
         },
-        "FALLBACK": "interviews.services.tts.PiperTTS",
+        "FALLBACK": "interviews.ai.tts.PiperTTS",
     },
     "vision": {
-        "BACKEND": env("VISION_BACKEND", default="interviews.services.vision.FERVision"),
+        "BACKEND": env("VISION_BACKEND", default="interviews.ai.vision.FERVision"),
         "OPTIONS": {
             "model": env("VISION_MODEL", default="trpakov/vit-face-expression"),
             "token": HF_TOKEN,
@@ -223,7 +223,7 @@ AI_SERVICES = {
             "max_frames": env.int("VISION_MAX_FRAMES", default=30),
             "max_seconds": env.float("VISION_MAX_SECONDS", default=180.0),
         },
-        "FALLBACK": "interviews.services.vision.FERVision",
+        "FALLBACK": "interviews.ai.vision.FERVision",
     },
 }
 # Threads for speech, grading and vision, so the event loop never blocks on inference: one per core,
@@ -248,5 +248,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # One line per inference job (queue wait, run time): INFERENCE_LOG_LEVEL=INFO, as bench_load sets it.
-    "loggers": {"interviews.inference": {"level": env("INFERENCE_LOG_LEVEL", default="WARNING")}},
+    "loggers": {"interviews.ai.inference": {"level": env("INFERENCE_LOG_LEVEL", default="WARNING")}},
 }

@@ -20,10 +20,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
-from interviews.services.registry import InputError
+from interviews.ai.registry import InputError
 
 UNUSABLE_RECORDING = "That recording could not be used, please record again."
-# Same words as interviews.services.vision gives a clip it cannot decode: a bad clip is a bad clip.
+# Same words as interviews.ai.vision gives a clip it cannot decode: a bad clip is a bad clip.
 UNREADABLE_CLIP = "We couldn't read that video clip."
 # Gradio deletes its cached files after 30 minutes (build_blocks: delete_cache); a page kept open
 # somewhat longer may still replay its voice files.

@@ -9,10 +9,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from interviews.ai.registry import ServiceError
 from interviews.forms import StartInterviewForm
 from interviews.models import Turn
 from interviews.selectors import can_review, session_get_owned, sessions_owned_by
-from interviews.services.registry import ServiceError
 from interviews.services.sessions import start_interview
 
 HISTORY_PAGE_SIZE = 10

@@ -18,7 +18,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from interviews import uploads
-from interviews.inference import one_at_a_time, run_deferred, run_inference
+from interviews.ai import media
+from interviews.ai.inference import one_at_a_time, run_deferred, run_inference
+from interviews.ai.registry import InputError, ServiceError
 from interviews.live import events
 from interviews.live.identity import NotAllowed, asession_for
 from interviews.live.render import (
@@ -42,8 +44,7 @@ from interviews.live.render import (
     words_to_say,
 )
 from interviews.models import InterviewSession
-from interviews.services import media, sessions
-from interviews.services.registry import InputError, ServiceError
+from interviews.services import sessions
 
 logger = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from interviews.ai import embeddings
+from interviews.ai.registry import ServiceError
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import Grader
-from interviews.services import embeddings
-from interviews.services.registry import ServiceError
 from interviews.text import STOPWORDS, content_stems, stem, words
 
 if TYPE_CHECKING:
-    from interviews.services.llm import ChatModel
+    from interviews.ai.llm import ChatModel
 
 logger = logging.getLogger(__name__)
 
@@ -493,7 +493,7 @@ def get_grader() -> Grader:
     global _grader
     with _grader_lock:
         if _grader is None:
-            from interviews.services.llm import get_llm  # lazy: the LLM service may pull in HTTP clients
+            from interviews.ai.llm import get_llm  # lazy: the LLM service may pull in HTTP clients
 
             llm = get_llm()
             _grader = LLMGrader(llm, EmbeddingGrader()) if llm is not None else EmbeddingGrader()

@@ -8,12 +8,12 @@ import random
 from collections.abc import Collection
 from typing import Any
 
+from interviews.ai.llm import ChatModel, LLMError, get_llm
+from interviews.ai.registry import ServiceError
 from interviews.bank.loader import ensure_bank_loaded
 from interviews.catalog import DIFFICULTIES, POSITION_LABELS, topic_label
 from interviews.domain import QuestionRef
 from interviews.models import InterviewSession, Question, Turn
-from interviews.services.llm import ChatModel, LLMError, get_llm
-from interviews.services.registry import ServiceError
 from interviews.text import content_stems, normalise_question_text
 
 logger = logging.getLogger(__name__)

@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from accounts.selectors import cohort_for_practice
 from interviews import engine
+from interviews.ai import stt, tts, vision
+from interviews.ai.registry import InputError, ServiceError
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import EngineConfig, InterviewState, Outcome
 from interviews.models import ExpressionSample, InterviewSession, Turn
-from interviews.services import stt, tts, vision
 from interviews.services.grading import get_grader
 from interviews.services.questions import question_source_for
-from interviews.services.registry import InputError, ServiceError
 from interviews.services.reporting import build_report
 from interviews.services.speaking import analyse_speech
 
@@ -164,7 +164,7 @@ def submit_answer(
     """Grade one answer, typed (`text`) or spoken (`audio_path`, any browser format).
 
     A repeated `submission_id` returns the current state without grading twice.
-    Unusable audio raises interviews.services.registry.InputError and changes nothing.
+    Unusable audio raises interviews.ai.registry.InputError and changes nothing.
     Saying or typing "finish interview" finishes the interview.
     """
     session.refresh_from_db()

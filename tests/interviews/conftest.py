@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from interviews.ai import embeddings
 from interviews.services import sessions
 from tests.factories import UserFactory
 
@@ -49,3 +50,9 @@ def owner_cookie(owner) -> str:
 @pytest.fixture
 def stranger_cookie(stranger) -> str:
     return session_cookie(stranger)
+
+
+# The MiniLM encoder (interviews.ai.embeddings) loads once per test session: the AI and grading tests share it.
+@pytest.fixture(scope="session")
+def encoder():
+    return embeddings.get_encoder()

@@ -18,10 +18,10 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from interbot_site.asgi import application
-from interviews import inference
+from interviews.ai import inference, registry, vision
 from interviews.live.mount import GRADIO_PATH
 from interviews.models import InterviewSession, Turn
-from interviews.services import registry, sessions, vision
+from interviews.services import sessions
 from tests.factories import UserFactory
 
 FACE_VIDEO = (
@@ -346,9 +346,7 @@ def _long_face_clip(path: Path, *, seconds: int, fps: int = 5) -> Path:
 def test_a_long_webcam_clip_is_analysed_on_a_bounded_number_of_evenly_spread_frames(tmp_path, settings):
     settings.AI_SERVICES = copy.deepcopy(settings.AI_SERVICES)
     vision_config = settings.AI_SERVICES["vision"]
-    vision_config.update(
-        BACKEND="interviews.services.vision.FERVision", FALLBACK="interviews.services.vision.FERVision"
-    )
+    vision_config.update(BACKEND="interviews.ai.vision.FERVision", FALLBACK="interviews.ai.vision.FERVision")
     vision_config["OPTIONS"] = {
         **vision_config["OPTIONS"],
         "frames_per_second": 2.0,

@@ -61,7 +61,7 @@ def test_question_revealed_answer_and_history_show_inline_code():
 
 
 def test_the_interviewer_does_not_read_backticks_aloud():
-    from interviews.services.tts import speakable
+    from interviews.ai.tts import speakable
 
     assert speakable("What does `__eq__` do?") == "What does __eq__ do?"
     assert speakable("Use `is` for `None`.") == "Use is for None."

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from interviews.services import registry
+from interviews.ai import registry
+from interviews.ai.llm import LLMError
 from interviews.services.grading import (
     UNAVAILABLE_NOTICE,
     UNREADABLE_NOTICE,
@@ -16,7 +17,6 @@ from interviews.services.grading import (
     parse_llm_verdict,
     reset_grader,
 )
-from interviews.services.llm import LLMError
 
 
 class ScriptedChat:

@@ -7,9 +7,10 @@ import random
 
 import pytest
 
+from interviews.ai.llm import LLMError
+from interviews.ai.registry import reset_backends
 from interviews.bank.loader import load_bank
 from interviews.models import Question
-from interviews.services.llm import LLMError
 from interviews.services.questions import (
     DjangoQuestionSource,
     GeneratingQuestionSource,
@@ -17,7 +18,6 @@ from interviews.services.questions import (
     parse_generated_question,
     question_source_for,
 )
-from interviews.services.registry import reset_backends
 from tests.factories import InterviewSessionFactory, QuestionFactory, TurnFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from interviews.ai import registry
+from interviews.ai.registry import InputError
 from interviews.models import ExpressionSample, InterviewSession, Question, Report, Turn
-from interviews.services import registry, sessions
-from interviews.services.registry import InputError
+from interviews.services import sessions
 from tests.eval_data import DATA
 from tests.factories import UserFactory
 
@@ -183,7 +184,7 @@ def test_a_failing_remote_stt_falls_back_and_the_candidate_is_told(settings, tmp
     stt = dict(settings.AI_SERVICES["stt"])
     # Nothing listens on the discard port: the remote provider fails at its HTTP edge.
     stt.update(
-        BACKEND="interviews.services.stt.GoogleSTT",
+        BACKEND="interviews.ai.stt.GoogleSTT",
         OPTIONS={**stt["OPTIONS"], "endpoint": "http://127.0.0.1:9/speech", "timeout": 2.0},
     )
     settings.AI_SERVICES = {**settings.AI_SERVICES, "stt": stt}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from interviews.ai.stt import WordTiming
 from interviews.services.speaking import (
     analyse_speech,
     count_fillers,
     count_pauses,
     words_per_minute,
 )
-from interviews.services.stt import WordTiming
 
 
 def timed(*spans: tuple[str, float, float]) -> list[WordTiming]:

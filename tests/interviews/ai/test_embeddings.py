@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 
-from interviews.services import embeddings
+from interviews.ai import embeddings
 
 pytestmark = pytest.mark.slow  # the real MiniLM model (loaded once per session)
 

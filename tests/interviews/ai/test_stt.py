@@ -10,15 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from interviews.services import registry, stt
-from interviews.services.stt import FasterWhisperSTT, GoogleSTT, TranscriptionError, UnusableAudio
-from interviews.services.tts import PiperTTS
+from interviews.ai import registry, stt
+from interviews.ai.stt import FasterWhisperSTT, GoogleSTT, TranscriptionError, UnusableAudio
+from interviews.ai.tts import PiperTTS
 from tests.eval_data import require_eval
 
 from .conftest import SPEECH_DIR, encode_audio, speech_references, word_error_rate, words_of, write_wav
 
-GOOGLE = "interviews.services.stt.GoogleSTT"
-WHISPER = "interviews.services.stt.FasterWhisperSTT"
+GOOGLE = "interviews.ai.stt.GoogleSTT"
+WHISPER = "interviews.ai.stt.FasterWhisperSTT"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 
-from interviews.services.registry import ServiceError, get_backend
+from interviews.ai.registry import ServiceError, get_backend
 
 
 class LLMError(ServiceError):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from interviews.services.registry import (
+from interviews.ai.registry import (
     InputError,
     ServiceError,
     ServiceResult,
@@ -139,7 +139,7 @@ def _vision_option(name: str, default: float) -> float:
 
 def _declared_seconds(path: Path) -> float | None:
     """The container's declared duration, so a long upload is refused before decoding; None if it declares none."""
-    from interviews.services import media
+    from interviews.ai import media
 
     try:
         return media.container_duration(path)

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from interviews.services import media
-from interviews.services.registry import InputError, ServiceError, ServiceResult, call_with_fallback
+from interviews.ai import media
+from interviews.ai.registry import InputError, ServiceError, ServiceResult, call_with_fallback
 
 logger = logging.getLogger(__name__)
 

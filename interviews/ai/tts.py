@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interviews.services.registry import InputError, ServiceError, ServiceResult, call_with_fallback
+from interviews.ai.registry import InputError, ServiceError, ServiceResult, call_with_fallback
 
 # The interviewer's lines are a question or a short feedback paragraph; anything longer is cut at a sentence.
 MAX_CHARS = 1200

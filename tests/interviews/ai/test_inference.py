@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from interviews import inference
+from interviews.ai import inference
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import respx
 
-from interviews.services import vision
-from interviews.services.reporting import dominant_expression
-from interviews.services.vision import (
+from interviews.ai import vision
+from interviews.ai.vision import (
     LABELS,
     ExpressionReading,
     FERVision,
@@ -19,11 +18,12 @@ from interviews.services.vision import (
     UnusableMedia,
     VisionError,
 )
+from interviews.services.reporting import dominant_expression
 
 from .conftest import FACES_DIR
 
-FER = "interviews.services.vision.FERVision"
-HF = "interviews.services.vision.HFVision"
+FER = "interviews.ai.vision.FERVision"
+HF = "interviews.ai.vision.HFVision"
 HF_MODEL_INFO = "https://huggingface.co/api/models/trpakov/vit-face-expression"
 HF_INFERENCE = "https://router.huggingface.co/hf-inference/models/trpakov/vit-face-expression"
 

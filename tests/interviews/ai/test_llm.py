@@ -9,8 +9,8 @@ import httpx
 import pytest
 import respx
 
-from interviews.services import llm
-from interviews.services.llm import ChatModel, HuggingFaceChat, LLMError, OpenAICompatibleChat
+from interviews.ai import llm
+from interviews.ai.llm import ChatModel, HuggingFaceChat, LLMError, OpenAICompatibleChat
 
 HF_CHAT = "https://router.huggingface.co/v1/chat/completions"
 QUESTION = [
@@ -39,7 +39,7 @@ def test_no_llm_is_configured_by_default(ai_services):
 def test_the_configured_llm_is_built_from_settings(ai_services, fake_provider):
     ai_services(
         "llm",
-        backend="interviews.services.llm.OpenAICompatibleChat",
+        backend="interviews.ai.llm.OpenAICompatibleChat",
         base_url=fake_provider.url + "/v1",
         model="llama3",
     )

@@ -38,6 +38,23 @@ class InputError(ServiceError):
 _instances: dict[str, Any] = {}
 _lock = threading.Lock()
 
+# Backends lived in interviews.services.<service> before the adapters got their own package (issue 9):
+# older .env files still name them there. Accepted with a warning; to be removed in a later release.
+_MOVED_PREFIXES = {
+    f"interviews.services.{name}.": f"interviews.ai.{name}."
+    for name in ("stt", "tts", "vision", "llm", "embeddings")
+}
+
+
+def current_path(dotted_path: str) -> str:
+    """`dotted_path`, moved to interviews.ai when it names a backend by its old interviews.services path."""
+    for old, new in _MOVED_PREFIXES.items():
+        if dotted_path.startswith(old):
+            moved = new + dotted_path[len(old) :]
+            logger.warning("AI backend %s has moved to %s: update the setting", dotted_path, moved)
+            return moved
+    return dotted_path
+
 
 def _build(dotted_path: str, options: dict[str, Any]) -> Any:
     backend_class = import_string(dotted_path)
@@ -50,7 +67,7 @@ def _build(dotted_path: str, options: dict[str, Any]) -> Any:
 def get_backend(service: str, *, fallback: bool = False) -> Any:
     """The configured backend of a service ("llm", "stt", "tts", "vision"), built once per process."""
     config = settings.AI_SERVICES[service]
-    dotted_path = config["FALLBACK"] if fallback else config["BACKEND"]
+    dotted_path = current_path(config["FALLBACK"] if fallback else config["BACKEND"])
     key = f"{service}:{dotted_path}"
     with _lock:
         if key not in _instances:
@@ -89,7 +106,8 @@ def call_with_fallback(service: str, call: Callable[[Any], T]) -> ServiceResult[
     except InputError:
         raise
     except ServiceError as error:
-        if settings.AI_SERVICES[service]["FALLBACK"] == settings.AI_SERVICES[service]["BACKEND"]:
+        config = settings.AI_SERVICES[service]
+        if current_path(config["FALLBACK"]) == current_path(config["BACKEND"]):
             raise
         logger.warning("%s backend %s failed, falling back: %s", service, backend_name(primary), error)
         secondary = get_backend(service, fallback=True)

@@ -11,11 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from interviews.services import tts
-from interviews.services.tts import EspeakTTS, GTTSBackend, NothingToSay, PiperTTS, SpeechError
+from interviews.ai import tts
+from interviews.ai.tts import EspeakTTS, GTTSBackend, NothingToSay, PiperTTS, SpeechError
 
-PIPER = "interviews.services.tts.PiperTTS"
-GTTS = "interviews.services.tts.GTTSBackend"
+PIPER = "interviews.ai.tts.PiperTTS"
+GTTS = "interviews.ai.tts.GTTSBackend"
 FAKE_MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" * 64
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from interviews.services import embeddings
+from interviews.ai import embeddings
 
 
 def openblas_threads() -> int | None:
