@@ -24,7 +24,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 
 help:
 	@echo "make run     install into $(VENV), migrate, load the question bank, create demo users, serve on http://$(HOST):$(PORT)"
-	@echo "make test    install dev tools and the browser, then ruff check ., ruff format --check . and pytest (PYTEST_ARGS=... to narrow)"
+	@echo "make test    install dev tools and the browser, then ruff check ., ruff format --check ., the import-cycle check and pytest (PYTEST_ARGS=... to narrow)"
 	@echo "make bench   run the benchmarks (prints a table)"
 
 $(BIN)/python:
@@ -63,11 +63,13 @@ run: secret-key migrate demo-users collectstatic
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/import_cycles.py .
 
 test: $(DEV_INSTALLED)
 	@if [ -f scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/import_cycles.py .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: $(INSTALLED)

@@ -44,7 +44,12 @@ def normalised_words(text: str) -> list[str]:
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
     """(substitutions + insertions + deletions, reference word count) after normalisation."""
-    ref, hyp = normalised_words(reference), normalised_words(hypothesis)
+    ref = normalised_words(reference)
+    return edit_distance(ref, normalised_words(hypothesis)), len(ref)
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    """Word-level Levenshtein distance: substitutions + insertions + deletions (the tests' WER uses it too)."""
     distance = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         previous, distance[0] = distance[0], i
@@ -53,7 +58,7 @@ def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
                 distance[j],
                 min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h)),
             )
-    return distance[-1], len(ref)
+    return distance[-1]
 
 
 def print_table(title: str, rows: list[dict]) -> None:

@@ -18,6 +18,7 @@ import av
 import numpy as np
 import pytest
 
+from benchmarks._common import edit_distance
 from interviews.ai import registry
 from tests.eval_data import DATA
 
@@ -38,16 +39,8 @@ def words_of(text: str) -> list[str]:
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = words_of(reference), words_of(hypothesis)
-    distance = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, distance[0] = distance[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, distance[j] = (
-                distance[j],
-                min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h)),
-            )
-    return distance[-1] / max(1, len(ref))
+    ref = words_of(reference)
+    return edit_distance(ref, words_of(hypothesis)) / max(1, len(ref))
 
 
 # --------------------------------------------------------------------------- settings
