@@ -294,5 +294,5 @@ def report_markdown(view: InterviewReport) -> str:
                 lines += [f"Interviewer: {turn.feedback}", ""]
         if question.hint_shown and question.hint:
             lines += [f"Hint: {question.hint}", ""]
-        lines += [f"Model answer: {question.reference_answer}"]
+        lines += [f"{question.model_answer_label}: {question.model_answer}"]
     return "\n".join(lines).rstrip() + "\n"

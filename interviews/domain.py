@@ -21,6 +21,9 @@ class QuestionRef:
     hint: str = ""
     topic: str = ""
     difficulty: str = "medium"
+    intent: str = ""  # general questions: what is really asked (see interviews.services.behavioural)
+    story: bool = False  # general questions: a STAR story is expected
+    example_answer: str = ""  # general questions: a strong first-person answer, revealed after two misses
 
     def to_dict(self) -> dict:
         data = asdict(self)

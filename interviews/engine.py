@@ -174,10 +174,18 @@ def answer(
         state = replace(state, answered=answered, attempt=state.attempt + 1, last_message=message)
         return state, Outcome("hinted", message, grade=grade, record=record)
 
-    feedback = f"{_verdict_opener(grade)} Here is a model answer: {question.reference_answer}"
+    feedback = f"{_verdict_opener(grade)} {reveal_answer(question)}"
     state = replace(state, answered=answered, revealed=state.revealed + 1)
     record = _record(state, transcript, grade, feedback, answer_revealed=True)
     return _move_on(state, config, source, feedback, event="revealed", grade=grade, record=record)
+
+
+def reveal_answer(question: QuestionRef) -> str:
+    """What the interviewer says after the second miss: a general question's reference answer only
+    describes a good answer ("A strong answer is..."), so its example answer is shown when it has one."""
+    if question.kind == "general" and question.example_answer.strip():
+        return f"Here is an example of a strong answer: {question.example_answer.strip()}"
+    return f"Here is a model answer: {question.reference_answer}"
 
 
 def finish(state: InterviewState) -> tuple[InterviewState, Outcome]:

@@ -109,6 +109,13 @@ class Question(models.Model):
     reference_answer = models.TextField()
     key_points = models.JSONField(default=list, blank=True)
     hint = models.TextField(blank=True)
+    # General questions: what the interviewer wants to learn (interviews.services.behavioural.INTENTS) and
+    # whether the question asks for a STAR story ("Tell me about a time...").
+    intent = models.CharField(max_length=20, blank=True)
+    story = models.BooleanField(default=False)
+    # General questions: a first-person answer a strong candidate would give; the reference answer only
+    # describes one, so this is what the interviewer reveals after two misses.
+    example_answer = models.TextField(blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.BANK)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from interviews.catalog import DIFFICULTIES, POSITIONS, TOPICS
 from interviews.models import Question
+from interviews.services.behavioural import INTENTS
 from interviews.text import normalise_question_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -24,8 +25,23 @@ POSITION_SLUGS = frozenset(slug for slug, _ in POSITIONS)
 KINDS = frozenset(choice for choice, _ in Question.Kind.choices)
 
 REQUIRED_FIELDS = ("key", "kind", "difficulty", "positions", "text", "reference_answer", "key_points", "hint")
+# A general question says what it is really asking (its intent), whether it asks for a STAR story, and
+# gives an example of a strong answer (its reference answer only describes one).
+GENERAL_FIELDS = ("intent", "story", "example_answer")
 # The Question fields a reload overwrites; anything else an admin changes survives a reload.
-BANK_FIELDS = ("text", "kind", "topic", "positions", "difficulty", "reference_answer", "key_points", "hint")
+BANK_FIELDS = (
+    "text",
+    "kind",
+    "topic",
+    "positions",
+    "difficulty",
+    "reference_answer",
+    "key_points",
+    "hint",
+    "intent",
+    "story",
+    "example_answer",
+)
 MAX_KEY_POINTS = 6
 
 
@@ -59,7 +75,11 @@ def _check_question(raw: Any, *, topic: str, where: str) -> dict[str, Any]:
     missing = [name for name in REQUIRED_FIELDS if name not in raw]
     if missing:
         raise BankError(f"{label}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(set(raw) - set(REQUIRED_FIELDS))
+    general = raw.get("kind") == Question.Kind.GENERAL
+    if not general and "example_answer" in raw:
+        # A topic question's reference answer is already the model answer; two would drift apart.
+        raise BankError(f"{label}: example_answer is for general questions only")
+    unknown = sorted(set(raw) - set(REQUIRED_FIELDS) - (set(GENERAL_FIELDS) if general else set()))
     if unknown:
         raise BankError(f"{label}: unknown field(s) {', '.join(unknown)}")
 
@@ -91,6 +111,16 @@ def _check_question(raw: Any, *, topic: str, where: str) -> dict[str, Any]:
         or not all(isinstance(p, str) and p.strip() for p in points)
     ):
         raise BankError(f"{label}: key_points must be a list of 1-{MAX_KEY_POINTS} non-empty strings")
+    if general:
+        if raw.get("intent") not in INTENTS:
+            raise BankError(f"{label}: intent must be one of {sorted(INTENTS)}")
+        if not isinstance(raw.get("story"), bool):
+            raise BankError(f"{label}: story must be true or false (does the question ask for a STAR story?)")
+        example = raw.get("example_answer")
+        if not isinstance(example, str) or not example.strip():
+            raise BankError(
+                f"{label}: example_answer must be a non-empty string (a strong first-person answer)"
+            )
 
     return {
         "bank_key": key,
@@ -102,6 +132,9 @@ def _check_question(raw: Any, *, topic: str, where: str) -> dict[str, Any]:
         "reference_answer": raw["reference_answer"].strip(),
         "key_points": [p.strip() for p in points],
         "hint": raw["hint"].strip(),
+        "intent": raw.get("intent", ""),
+        "story": raw.get("story", False),
+        "example_answer": raw.get("example_answer", "").strip(),
     }
 
 

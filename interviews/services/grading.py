@@ -17,6 +17,8 @@ from interviews.ai import embeddings
 from interviews.ai.registry import ServiceError
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import Grader
+from interviews.services import behavioural
+from interviews.services.contradictions import find_contradictions
 from interviews.text import STOPWORDS, content_stems, stem, words
 
 if TYPE_CHECKING:
@@ -263,10 +265,20 @@ class EmbeddingGrader:
         missing = tuple(c.text for c in analysis.key_points if not c.covered)
         if analysis.non_answer:
             score, verdict = 0.0, "incorrect"
+        elif question.kind == "general" and question.intent in behavioural.INTENTS:
+            return self._behavioural_grade(question, answer)
         elif question.kind == "general":
             score, verdict = self._general_score(question, answer, analysis)
         else:
             score, verdict = self._topic_verdict(analysis, missing, covered)
+            if (
+                verdict != "incorrect"
+                and find_contradictions(
+                    answer, reference=question.reference_answer, question=question.text
+                ).found
+            ):
+                # Same words, opposite meaning: embeddings cannot tell, so the cue decides.
+                score, verdict = min(score, PARTIAL_THRESHOLD - 0.001), "incorrect"
         if verdict == "correct":
             # The whole-answer score is the better judge; the per-point detector misses some paraphrases,
             # and a right answer must not come back with "missing" points the candidate did state.
@@ -280,6 +292,26 @@ class EmbeddingGrader:
             if verdict == "correct"
             else build_hint(question, missing, derived=analysis.derived_key_points),
             praise=build_praise(verdict, covered, derived=analysis.derived_key_points),
+            grader=self.name,
+        )
+
+    def _behavioural_grade(self, question: QuestionRef, answer: str) -> Grade:
+        """A general question with an intent: judged on what was asked and, for a story, its STAR parts."""
+        judgement = behavioural.judge(answer, intent=question.intent, story=question.story)
+        told = tuple(f"the {part}" for part in judgement.star.present()) if judgement.star else ()
+        missing = tuple(f"the {part}" for part in judgement.star.missing()) if judgement.star else ()
+        correct = judgement.verdict == "correct"
+        praise = {
+            "correct": "Well done: a clear, concrete answer to what was asked.",
+            "partial": "You are on the right track.",
+        }
+        return Grade(
+            verdict=judgement.verdict,
+            score=judgement.score,
+            missing_points=() if correct else missing,
+            covered_points=told,
+            hint="" if correct else " ".join(p for p in (judgement.feedback, question.hint.strip()) if p),
+            praise=praise.get(judgement.verdict, ""),
             grader=self.name,
         )
 
@@ -373,17 +405,28 @@ _SYSTEM_PROMPT = (
 _RUBRIC = """Question ({kind}): {question}
 Reference answer: {reference}
 Key points: {key_points}
-
+{intent}
 Candidate answer: {answer}
 
 Rubric:
-- "correct": states every key point (or, for a general/behavioural question, answers it relevantly with substance).
-- "partial": on topic and states some key points but misses others.
-- "incorrect": wrong, off-topic, empty or "I don't know".
+- "correct": states every key point without contradicting the reference (for a general/behavioural question:
+  answers what the question really asks, concretely; a story has its situation, the candidate's own actions and
+  the result).
+- "partial": on topic and states some key points but misses others (a story missing a STAR part is partial).
+- "incorrect": wrong, states the opposite of the reference, off-topic, answers a different question than the
+  one asked (for example lists experience when asked why), evasive clichés, empty or "I don't know".
 Reply with JSON: {{"verdict": "correct" | "partial" | "incorrect", "score": number 0-1,
 "missing_points": [key points the answer misses, copied from the list], "hint": "one sentence nudging towards
 the first missing point WITHOUT giving the reference answer", "praise": "one sentence naming what was right"}}"""
 _RETRY = "That reply was not a valid JSON object with the fields asked for. Reply with only the JSON object."
+
+
+def _intent_line(question: QuestionRef) -> str:
+    """What a general question really asks, for the LLM's rubric (empty for topic questions)."""
+    if question.intent not in behavioural.INTENT_LABELS:
+        return ""
+    story = " It asks for a STAR story (situation, task, action, result)." if question.story else ""
+    return f"The question asks about {behavioural.INTENT_LABELS[question.intent]}.{story}\n"
 
 
 class LLMVerdict(BaseModel):
@@ -434,6 +477,7 @@ class LLMGrader:
                     question=question.text,
                     reference=question.reference_answer,
                     key_points="; ".join(key_points) or "(none)",
+                    intent=_intent_line(question),
                     answer=answer.strip(),
                 ),
             },

@@ -39,6 +39,9 @@ def _to_ref(question: Question) -> QuestionRef:
         hint=question.hint,
         topic=question.topic,
         difficulty=question.difficulty,
+        intent=question.intent,
+        story=question.story,
+        example_answer=question.example_answer,
     )
 
 

@@ -56,6 +56,19 @@ class QuestionResult:
     reference_answer: str
     key_points: tuple[str, ...]
     attempts: tuple[Turn, ...]
+    example_answer: str = ""
+
+    @property
+    def model_answer(self) -> str:
+        """What the report shows as the answer to learn from: a general question's reference answer only
+        describes a good answer, so its example answer is shown instead (as the interviewer revealed it)."""
+        if self.kind == "general" and self.example_answer.strip():
+            return self.example_answer.strip()
+        return self.reference_answer
+
+    @property
+    def model_answer_label(self) -> str:
+        return "Example answer" if self.model_answer != self.reference_answer else "Model answer"
 
     @property
     def verdict(self) -> str:
@@ -118,6 +131,7 @@ def question_results(turns: Iterable[Turn]) -> list[QuestionResult]:
                 reference_answer=question.reference_answer,
                 key_points=tuple(question.key_points or ()),
                 attempts=attempts,
+                example_answer=question.example_answer,
             )
         )
     return results

@@ -1,8 +1,9 @@
 """A candidate's whole interview in a real Chromium: sign up, start, answer by voice and by typing, finish, report.
 
 The microphone is Chromium's fake capture device playing a piper-spoken WAV. The interview picks its
-questions at random, so the test reads the question on the page and speaks that question's reference
-answer, looked up in the server's SQLite file: the test's own knowledge of the bank, not the product's.
+questions at random, so the test reads the question on the page and speaks that question's model answer
+(a general question's example answer, else its reference answer), looked up in the server's SQLite file:
+the test's own knowledge of the bank, not the product's.
 Chromium reads the fake microphone file given at launch, so each spoken answer is a new browser launch
 with the candidate's cookies; reopening the live page is also what a candidate who reloads does.
 """
@@ -153,16 +154,24 @@ def type_answer(frame: FrameLocator, text: str) -> None:
 
 
 def bank_question(db_path: Path, text: str) -> dict[str, str]:
-    """The bank row of a question shown on the page (its text as stored, reference answer and hint), from SQLite.
+    """The bank row of a question shown on the page (its text as stored, model answer and hint), from SQLite.
 
-    The page shows the bank's `inline code` as <code> elements, so the text read there has no backticks."""
+    The model answer is what the interviewer reveals: a general question's example answer (its reference
+    answer only describes a good answer), else the reference answer. The page shows the bank's
+    `inline code` as <code> elements, so the text read there has no backticks."""
     with sqlite3.connect(db_path) as connection:
         row = connection.execute(
-            "SELECT text, reference_answer, hint FROM interviews_question WHERE replace(text, '`', '') = ?",
+            "SELECT text, kind, reference_answer, example_answer, hint FROM interviews_question"
+            " WHERE replace(text, '`', '') = ?",
             (text,),
         ).fetchone()
     assert row is not None, f"question not in the bank: {text!r}"
-    return {"text": row[0], "reference_answer": row[1], "hint": row[2]}
+    text, kind, reference, example, hint = row
+    return {
+        "text": text,
+        "model_answer": example if kind == "general" and example else reference,
+        "hint": hint,
+    }
 
 
 def words_of(text: str) -> set[str]:
@@ -191,8 +200,8 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     cookies = context.storage_state()
     context.close()
 
-    # 2. Speak the reference answer of the question on screen: graded correct, next question.
-    reference = bank_question(db_path, first_question)["reference_answer"]
+    # 2. Speak the model answer of the question on screen (general: ~100 words): graded correct, next question.
+    reference = bank_question(db_path, first_question)["model_answer"]
     answer_wav = spoken(reference)
     browser = launch_browser(answer_wav)
     context = new_context(browser, cookies)
@@ -230,7 +239,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     type_answer(frame, NONSENSE)
     expect_outcome(frame, "Question 3 of 3")
     revealed = frame.locator("#live-feedback").inner_text()
-    second_reference = bank_question(db_path, second_question)["reference_answer"]
+    second_reference = bank_question(db_path, second_question)["model_answer"]
     assert len(words_of(revealed) & words_of(second_reference)) >= 0.6 * len(words_of(second_reference)), (
         revealed
     )

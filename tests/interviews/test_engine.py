@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -89,6 +90,24 @@ def test_wrong_answer_twice_reveals_the_model_answer_and_moves_on(source, grader
     assert "Model answer 1: hash and constant." in outcome.interviewer_message
     assert outcome.next_question.id == 2
     assert (state.question_number, state.correct, state.answered, state.revealed) == (2, 0, 1, 1)
+
+
+def test_wrong_answer_twice_to_a_general_question_reveals_its_example_answer(grader, config):
+    example = "Last year I built a hash index and it made lookups constant time for our search team."
+    general = replace(make_question(1, "general"), example_answer=example)
+    source = ListSource([general], [make_question(qid) for qid in range(10, 20)])
+    state, _ = engine.start(config, source)
+    state, _ = run(state, WRONG, config=config, source=source, grader=grader)
+    state, outcome = run(state, WRONG, config=config, source=source, grader=grader)
+    assert outcome.event == "revealed"
+    assert f"Here is an example of a strong answer: {example}" in outcome.interviewer_message
+    assert general.reference_answer not in outcome.interviewer_message  # it only describes a good answer
+    assert example in outcome.record.feedback  # what the report shows as said
+
+
+def test_a_topic_question_reveals_its_reference_answer():
+    topic = make_question(10)
+    assert engine.reveal_answer(topic) == f"Here is a model answer: {topic.reference_answer}"
 
 
 def test_partial_answer_gets_a_hint_built_from_the_missing_point(source, grader, config):

@@ -135,6 +135,10 @@ def test_generated_questions_are_never_deactivated_by_a_reload(bank_dir):
         (question("java-hard-002"), "key must look like 'java-easy-001'"),
         (question("java-easy-002", kind="general"), "kind 'general'"),
         (question("java-easy-002", answer="typo"), "unknown field(s) answer"),
+        (
+            question("java-easy-002", example_answer="I once did it."),
+            "example_answer is for general questions",
+        ),
     ],
 )
 @pytest.mark.django_db
@@ -147,6 +151,48 @@ def test_a_bad_question_is_reported_with_its_file_and_key_and_nothing_is_written
     assert "java.json" in str(error.value)
     assert "java-" in str(error.value)
     assert message in str(error.value)
+    assert not Question.objects.exists()
+
+
+def general_question(key: str = "general-001", **overrides) -> dict:
+    fields = {
+        "kind": "general",
+        "positions": [],
+        "text": "Tell me about a time you fixed something.",
+        "reference_answer": "A strong answer is a short story with the candidate's own actions and the result.",
+        "intent": "achievement",
+        "story": True,
+        "example_answer": "Last year I fixed our flaky deploy script, and releases stopped failing.",
+    }
+    return question(key, **{**fields, **overrides})
+
+
+@pytest.mark.django_db
+def test_a_general_question_stores_its_example_answer(tmp_path):
+    write_bank(tmp_path, "general", [general_question()])
+
+    load_bank(data_dir=tmp_path)
+
+    stored = Question.objects.get(bank_key="general-001")
+    assert stored.example_answer == "Last year I fixed our flaky deploy script, and releases stopped failing."
+    assert (stored.intent, stored.story) == ("achievement", True)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {k: v for k, v in general_question().items() if k != "example_answer"},
+        general_question(example_answer="   "),
+        general_question(example_answer=["I fixed it."]),
+    ],
+    ids=["missing", "blank", "not-a-string"],
+)
+@pytest.mark.django_db
+def test_a_general_question_without_an_example_answer_is_refused(tmp_path, bad):
+    write_bank(tmp_path, "general", [bad])
+
+    with pytest.raises(BankError, match=r"general\.json .*\[general-001\]: example_answer must be"):
+        load_bank(data_dir=tmp_path)
     assert not Question.objects.exists()
 
 

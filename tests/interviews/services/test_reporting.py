@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from interviews.models import ExpressionSample, Report, Turn
-from interviews.services.reporting import build_report, dominant_expression, emotion_pattern
+from interviews.services.reporting import (
+    build_report,
+    dominant_expression,
+    emotion_pattern,
+    question_results,
+)
 from tests.factories import ExpressionSampleFactory, InterviewSessionFactory, QuestionFactory, TurnFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +168,21 @@ def test_report_uses_the_session_expression_timeline(interview):
     report = build_report(session=session)
     assert report.dominant_expression in {"fear", "neutral"}
     assert report.emotion_pattern.startswith("Tense (fear) during the first questions")
+
+
+@pytest.mark.django_db
+def test_the_report_shows_a_general_questions_example_answer_as_its_answer_to_learn_from():
+    general = QuestionFactory(
+        kind="general",
+        reference_answer="A strong answer is a short story.",
+        example_answer="Last year I led our migration and it finished a week early.",
+    )
+    topic = QuestionFactory(reference_answer="It hashes the key.")
+    session = InterviewSessionFactory()
+    TurnFactory(session=session, question=general, question_number=1)
+    TurnFactory(session=session, question=topic, question_number=2)
+
+    first, second = question_results(session.turns.all())
+
+    assert (first.model_answer_label, first.model_answer) == ("Example answer", general.example_answer)
+    assert (second.model_answer_label, second.model_answer) == ("Model answer", "It hashes the key.")

@@ -32,9 +32,13 @@ def new_session(**options) -> InterviewSession:
 
 
 def model_answer(session: InterviewSession) -> str:
-    """The bank's reference answer to the question on screen (graded correct by the offline grader)."""
+    """An answer graded correct to the question on screen: a general question's example answer (its
+    reference answer only describes a good answer), else the reference answer."""
     session.refresh_from_db()
-    return Question.objects.get(pk=session.engine_state["current"]["id"]).reference_answer
+    question = Question.objects.get(pk=session.engine_state["current"]["id"])
+    if question.kind == Question.Kind.GENERAL:
+        return question.example_answer
+    return question.reference_answer
 
 
 def test_start_creates_the_session_state_and_the_first_general_question():

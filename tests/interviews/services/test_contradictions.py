@@ -1,0 +1,96 @@
+"""Contradiction cues on answers written for these tests, and the embedded grader that consults them."""
+
+import pytest
+
+from interviews.domain import QuestionRef
+from interviews.services.contradictions import find_contradictions, is_prefixed_opposite
+
+LIST_VS_TUPLE = QuestionRef(
+    id=41,
+    kind="topic",
+    topic="python",
+    text="What is the difference between a list and a tuple in Python?",
+    reference_answer=(
+        "A list is mutable, so you can add, remove or change its items after creating it. A tuple is immutable: "
+        "once created it cannot be changed, which makes it hashable and usable as a dictionary key."
+    ),
+    key_points=("a list is mutable", "a tuple is immutable", "a tuple can be a dictionary key"),
+    hint="Think about what you can do to each after you create it.",
+)
+
+
+def cues(answer: str, question: QuestionRef = LIST_VS_TUPLE):
+    return find_contradictions(answer, reference=question.reference_answer, question=question.text)
+
+
+def test_saying_a_tuple_is_mutable_is_an_opposite_of_the_reference():
+    assert cues("A tuple is mutable: once created it can be changed, which makes it hashable.").opposite_words
+
+
+def test_giving_the_tuple_the_lists_sentence_is_found_too():
+    assert cues("A tuple is mutable, so you can change its items after creating it.").found
+
+
+def test_giving_the_list_the_tuples_properties_is_a_swap_of_roles():
+    swapped = "A list cannot be changed once created and is hashable. A tuple lets you add and remove items."
+
+    assert cues(swapped).found
+
+
+def test_a_right_answer_in_its_own_words_raises_no_cue():
+    assert not cues(
+        "Lists can grow and be edited in place. Tuples are fixed once built, so they can serve as keys in a dict."
+    ).found
+
+
+def test_a_property_stated_as_absent_does_not_count_as_the_other_terms_property():
+    tcp_udp = QuestionRef(
+        id=42,
+        kind="topic",
+        text="What is the difference between TCP and UDP?",
+        reference_answer=(
+            "TCP is connection-oriented and guarantees reliable, ordered delivery by retransmitting lost packets. "
+            "UDP is connectionless, gives no delivery or ordering guarantee, and has lower overhead."
+        ),
+    )
+
+    assert not cues("UDP sends datagrams with no connection and no guarantee they arrive.", tcp_udp).found
+
+
+def test_the_same_number_with_another_unit_is_a_wrong_quantity():
+    question = QuestionRef(
+        id=43,
+        kind="topic",
+        text="How long may a monthly service be down at 99.9% availability?",
+        reference_answer="99.9% availability allows about 43 minutes of downtime a month.",
+    )
+
+    assert cues("About 43 hours of downtime each month.", question).wrong_quantities
+    assert not cues("Roughly 43 minutes a month.", question).found
+
+
+@pytest.mark.parametrize(
+    ("word", "other"), [("immutable", "mutable"), ("unordered", "ordered"), ("non-blocking", "blocking")]
+)
+def test_prefixed_opposites_are_recognised(word, other):
+    assert is_prefixed_opposite(word, other)
+
+
+def test_short_words_are_not_taken_for_prefixed_opposites():
+    assert not is_prefixed_opposite("into", "to")
+
+
+def test_the_embedded_grader_grades_a_contradiction_incorrect_and_the_paraphrase_correct(embedding_grader):
+    contradiction = embedding_grader.grade(
+        LIST_VS_TUPLE,
+        "A list is immutable, so you cannot change it after creating it. A tuple is mutable: you can add, remove "
+        "or change its items, and that is why it is usable as a dictionary key.",
+    )
+    paraphrase = embedding_grader.grade(
+        LIST_VS_TUPLE,
+        "Lists can grow, shrink and be edited in place. Tuples are fixed once built, which lets them be hashed and "
+        "serve as keys in a dict.",
+    )
+
+    assert contradiction.verdict == "incorrect"
+    assert paraphrase.verdict != "incorrect"
