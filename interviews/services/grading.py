@@ -260,13 +260,19 @@ class EmbeddingGrader:
         return 1.0 / (1.0 + math.exp(-z))
 
     def grade(self, question: QuestionRef, answer: str) -> Grade:
+        if (
+            question.kind == "general"
+            and question.intent in behavioural.INTENTS
+            and not is_non_answer(answer)
+        ):
+            return self._behavioural_grade(
+                question, answer
+            )  # judged on intent and STAR: no embeddings needed
         analysis = self.analyse(question, answer)
         covered = tuple(c.text for c in analysis.key_points if c.covered)
         missing = tuple(c.text for c in analysis.key_points if not c.covered)
         if analysis.non_answer:
             score, verdict = 0.0, "incorrect"
-        elif question.kind == "general" and question.intent in behavioural.INTENTS:
-            return self._behavioural_grade(question, answer)
         elif question.kind == "general":
             score, verdict = self._general_score(question, answer, analysis)
         else:
