@@ -4,8 +4,15 @@ Rules
 - `general_questions` general questions first, then topic questions, `max_questions` in all.
 - Correct -> praise -> next question. Partial or incorrect on attempt 1 -> hint -> the same question
   again (attempt 2). Not correct on attempt 2 (partial included) -> reveal the model answer -> next.
-- "finish interview" (and spoken variants, see `is_finish_command`) ends the interview at any point,
-  also in the middle of a retry.
+- "finish interview" (an exact command, see interviews.finish.is_finish_command) ends the interview at
+  any point, also in the middle of a retry.
+- What only sounds like the command ("Finish in to mute", "Finished interview": interviews.finish) does not
+  end it: the interviewer asks "Do you want to finish the interview?" (`confirming_finish`) and the next
+  answer decides. Yes-like ("yes", "yes please", "finish", or the command again) finishes; no-like ("no",
+  "continue", "not yet") returns to the same question and attempt; silence asks again. Anything else is
+  taken as the candidate carrying on: the question is dropped and the words are graded as their answer to
+  the question on screen (what they most likely meant, and nobody has to say "no" before answering).
+  The confirmation exchange never uses an attempt and writes no AttemptRecord.
 - An empty or silent answer asks the candidate to repeat and uses no attempt.
 - When the question source runs out, the interview finishes gracefully.
 
@@ -20,15 +27,17 @@ transition and a restarted server resumes exactly where the candidate was.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from interviews.domain import Grade, QuestionKind, QuestionRef, Verdict
+from interviews.finish import CONFIRM_QUESTION, confirmation_reply, finish_intent
+from interviews.finish import is_finish_command as is_finish_command  # the exact command, re-exported
 
 Stage = Literal["general", "topic", "finished"]
-Event = Literal["asked", "praised", "hinted", "revealed", "repeat", "finished"]
+# "confirm_finish": asked "Do you want to finish the interview?"; "resumed": the candidate said no.
+Event = Literal["asked", "praised", "hinted", "revealed", "repeat", "finished", "confirm_finish", "resumed"]
 
 MAX_ATTEMPTS = 2
 
@@ -62,6 +71,10 @@ class InterviewState:
     correct: int = 0  # questions whose final verdict was correct
     revealed: int = 0
     last_message: str = ""  # what the interviewer said last, shown again after a reload
+    confirming_finish: bool = False  # asked "Do you want to finish the interview?", awaiting the reply
+    # The caller's id of the last answer handled: the same answer delivered twice (a double submit) must not
+    # count as the reply to the question it raised itself.
+    last_answer_id: str = ""
 
     @property
     def finished(self) -> bool:
@@ -82,6 +95,8 @@ class InterviewState:
             "correct": self.correct,
             "revealed": self.revealed,
             "last_message": self.last_message,
+            "confirming_finish": self.confirming_finish,
+            "last_answer_id": self.last_answer_id,
         }
 
     @classmethod
@@ -97,6 +112,8 @@ class InterviewState:
             correct=data.get("correct", 0),
             revealed=data.get("revealed", 0),
             last_message=data.get("last_message", ""),
+            confirming_finish=bool(data.get("confirming_finish", False)),
+            last_answer_id=str(data.get("last_answer_id", "")),
         )
 
 
@@ -145,12 +162,32 @@ def answer(
     config: EngineConfig,
     source: QuestionSource,
     grader: Grader,
+    answer_id: str = "",
 ) -> tuple[InterviewState, Outcome]:
-    """Handle one answer to the current question: praise, hint, reveal, repeat or finish."""
+    """Handle one answer to the current question: praise, hint, reveal, repeat, finish, or ask whether to
+    finish. `answer_id` (optional) is recorded as `last_answer_id` so the caller can spot a resubmission."""
     if state.finished or state.current is None:
         raise InterviewOver("The interview has already finished.")
-    if is_finish_command(transcript):
+    state = replace(state, last_answer_id=answer_id)
+    intent = finish_intent(transcript)
+    if state.confirming_finish:
+        reply = confirmation_reply(transcript)
+        if reply == "yes" or (reply is None and intent is not None):
+            return finish(state)
+        if not _has_words(transcript):
+            message = f"Sorry, I didn't catch that. {CONFIRM_QUESTION} Please say yes or no."
+            return replace(state, last_message=message), Outcome("confirm_finish", message)
+        state = replace(state, confirming_finish=False)
+        if reply == "no":
+            message = f"Alright, let's continue. {_question_line(state)}"
+            return replace(state, last_message=message), Outcome("resumed", message)
+        intent = None  # anything else is their answer to the question on screen: graded below
+    if intent == "finish":
         return finish(state)
+    if intent == "confirm":
+        return replace(state, confirming_finish=True, last_message=CONFIRM_QUESTION), Outcome(
+            "confirm_finish", CONFIRM_QUESTION
+        )
     if not _has_words(transcript):
         message = f"Sorry, I didn't catch that. Could you please repeat your answer? {state.current.text}"
         return replace(state, last_message=message), Outcome("repeat", message)
@@ -191,7 +228,9 @@ def reveal_answer(question: QuestionRef) -> str:
 def finish(state: InterviewState) -> tuple[InterviewState, Outcome]:
     """End the interview now (also in the middle of a retry)."""
     message = "Thank you, the interview is finished. Your report is ready."
-    state = replace(state, stage="finished", current=None, attempt=1, last_message=message)
+    state = replace(
+        state, stage="finished", current=None, attempt=1, confirming_finish=False, last_message=message
+    )
     return state, Outcome("finished", message)
 
 
@@ -281,120 +320,12 @@ def _hint_for(question: QuestionRef, grade: Grade) -> str:
     return "think about the core idea the question asks for, and give a concrete example."
 
 
+def _question_line(state: InterviewState) -> str:
+    """The question on screen as the interviewer puts it again, with the attempt when it is a retry."""
+    assert state.current is not None
+    again = " (your second attempt)" if state.attempt > 1 else ""
+    return f"Question {state.question_number}{again}: {state.current.text}"
+
+
 def _has_words(text: str) -> bool:
     return bool(text) and any(ch.isalnum() for ch in text)
-
-
-# --- "finish interview" ----------------------------------------------------------------------------
-
-# A finish command is a short utterance made only of: optional framing words (politeness, "I'd like
-# to", "let's", "can we", fillers), one finish verb, optional determiners, the word "interview", and
-# optional trailing politeness. Any other word ("project", "loop", "deadline", "had", "process") means
-# the candidate is talking *about* finishing, not asking to finish.
-# "finnish": Whisper's spelling of a clipped "finish"; "done": "I'm done with the interview".
-_FINISH_VERBS = {
-    "finish",
-    "finnish",
-    "end",
-    "stop",
-    "quit",
-    "terminate",
-    "conclude",
-    "close",
-    "exit",
-    "wrap",
-    "done",
-}
-_BETWEEN = {"the", "this", "my", "our", "up", "with"}
-_NOUNS = {"interview"}
-_FRAMING = {
-    # politeness, fillers and discourse markers
-    "ok",
-    "okay",
-    "alright",
-    "right",
-    "so",
-    "well",
-    "yes",
-    "yeah",
-    "no",
-    "please",
-    "thanks",
-    "thank",
-    "you",
-    "um",
-    "uh",
-    "er",
-    "erm",
-    "hmm",
-    "oh",
-    "sorry",
-    "actually",
-    "just",
-    "now",
-    "here",
-    "today",
-    "for",
-    "then",
-    "and",
-    "me",
-    "hey",
-    "interbot",
-    "bot",
-    "thats",
-    "all",
-    "it",
-    "finished",
-    "enough",
-    # desire / imperative framing: "I'd like to", "I want to", "let's", "can we", "could you", "I think"
-    "i",
-    "id",
-    "im",
-    "ill",
-    "would",
-    "like",
-    "to",
-    "want",
-    "wanna",
-    "lets",
-    "let",
-    "us",
-    "can",
-    "could",
-    "we",
-    "think",
-    "ready",
-    "done",
-    "go",
-    "ahead",
-    "should",
-    "need",
-    "am",
-    "will",
-}
-_MAX_COMMAND_WORDS = 14
-
-
-def is_finish_command(text: str) -> bool:
-    """True when the candidate asks to end the interview ("Finish the interview.", "let's end the
-    interview", "I'd like to finish the interview now"), False for answers that mention finishing."""
-    words = _normalise(text)
-    if not words or len(words) > _MAX_COMMAND_WORDS:
-        return False
-    for index, word in enumerate(words):
-        if word not in _FINISH_VERBS:
-            continue
-        end = index + 1
-        while end < len(words) and words[end] in _BETWEEN:
-            end += 1
-        if end < len(words) and words[end] in _NOUNS:
-            others = words[:index] + words[end + 1 :]
-            if all(other in _FRAMING or other in _FINISH_VERBS for other in others):
-                return True
-    return False
-
-
-def _normalise(text: str) -> list[str]:
-    # Apostrophes are dropped so "I'd"/"let's" match "id"/"lets" whatever quote the STT used.
-    text = re.sub(r"[’'`]", "", (text or "").lower())
-    return re.findall(r"[a-z0-9]+", text)

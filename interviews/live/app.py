@@ -9,6 +9,8 @@ Stable element ids (for browser tests and the page's own JS), all inside the Gra
     #live-mic              microphone recorder            #live-mic-status  "microphone unavailable" notice
     #live-answer-text      typed answer                   #live-submit      submit the answer
     #live-finish           finish the interview           #live-error       input / service error text
+    #live-confirm-yes      "Yes, finish" / "No, continue": shown while the interviewer asks "Do you want
+    #live-confirm-no       to finish the interview?" (a half-heard command); they answer "yes" / "no"
     #live-transcript       what was heard / typed         #live-verdict     correct / partial / incorrect
     #live-feedback         praise, hint or revealed answer
     #live-notices          fallback notices               #live-expression  expression seen during the answer
@@ -24,6 +26,8 @@ import gradio as gr
 
 from interviews.live.callbacks import MAX_TYPED_ANSWER_CHARS, LiveCallbacks, LiveUI
 from interviews.live.render import (
+    CONFIRM_NO_LABEL,
+    CONFIRM_YES_LABEL,
     RECORDING_LABEL,
     SUBMIT_LABEL,
     error_html,
@@ -79,6 +83,13 @@ def build_blocks() -> gr.Blocks:
                     finish = gr.Button(
                         "Finish interview", variant="stop", elem_id="live-finish", scale=1, min_width=170
                     )
+                with gr.Row():
+                    confirm_yes = gr.Button(
+                        CONFIRM_YES_LABEL, variant="stop", visible=False, elem_id="live-confirm-yes"
+                    )
+                    confirm_no = gr.Button(
+                        CONFIRM_NO_LABEL, variant="primary", visible=False, elem_id="live-confirm-no"
+                    )
                 report = gr.HTML("", elem_id="live-report")
             with gr.Column(scale=2):
                 transcript = gr.Textbox(
@@ -116,6 +127,8 @@ def build_blocks() -> gr.Blocks:
             submission_id=submission_id,
             submit=submit,
             finish=finish,
+            confirm_yes=confirm_yes,
+            confirm_no=confirm_no,
             report=report,
             transcript=transcript,
             verdict=verdict,
@@ -173,5 +186,15 @@ def build_blocks() -> gr.Blocks:
             concurrency_limit=None,
             preprocess=False,  # the callback checks the clip (uploads.checked_upload) before anything opens it
         )
+        # The replies to "Do you want to finish the interview?" go through the answer path as "yes" / "no".
+        for button, reply in ((confirm_yes, live.on_confirm_yes), (confirm_no, live.on_confirm_no)):
+            button.click(
+                reply,
+                inputs=[submission_id],
+                outputs=ui.every_output,
+                show_progress="hidden",
+                trigger_mode="once",
+                concurrency_limit=None,
+            )
         demo.queue(default_concurrency_limit=None)
     return demo

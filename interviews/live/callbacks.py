@@ -74,6 +74,8 @@ class LiveUI:
     submission_id: gr.Textbox
     submit: gr.Button
     finish: gr.Button
+    confirm_yes: gr.Button
+    confirm_no: gr.Button
     report: gr.HTML
     transcript: gr.Textbox
     verdict: gr.HTML
@@ -107,6 +109,8 @@ class LiveUI:
             self.expression,
             self.report,
             self.history,
+            self.confirm_yes,
+            self.confirm_no,
         ]
 
 
@@ -214,6 +218,8 @@ class LiveCallbacks:
             ui.finish: gr.update(interactive=not done, visible=not done),
             ui.mic: gr.update(interactive=answering, visible=not done),
             ui.answer_text: gr.update(interactive=answering, visible=not done),
+            ui.confirm_yes: gr.update(interactive=answering, visible=state.confirming_finish and not done),
+            ui.confirm_no: gr.update(interactive=answering, visible=state.confirming_finish and not done),
         }
         if voice_path is not None:
             update[ui.voice] = voice_path
@@ -231,7 +237,7 @@ class LiveCallbacks:
             ui.status: status_html(),
             **{
                 control: gr.update(interactive=False)
-                for control in (ui.mic, ui.answer_text, ui.submit, ui.finish)
+                for control in (ui.mic, ui.answer_text, ui.submit, ui.finish, ui.confirm_yes, ui.confirm_no)
             },
         }
 
@@ -264,6 +270,10 @@ class LiveCallbacks:
             yield {ui.voice: await _spoken(request, spoken)}
 
     async def on_submit(self, text, audio_value, draft_id, request: gr.Request):
+        async for update in self._answer(text, audio_value, draft_id, request):
+            yield update
+
+    async def _answer(self, text, audio_value, draft_id, request: gr.Request, *, finish_reply: bool = False):
         ui = self.ui
         # Raw values (preprocess=False): any API caller can send anything, a file only once checked.
         text = text.strip() if isinstance(text, str) else ""
@@ -321,6 +331,7 @@ class LiveCallbacks:
                     text=text or None,
                     audio_path=audio_path,
                     submission_id=draft_id or uuid.uuid4().hex,
+                    reply_to_finish_question=finish_reply,
                 )
             except InputError as problem:
                 yield self._answer_controls_back(problem.user_message)
@@ -347,6 +358,16 @@ class LiveCallbacks:
             voice_path = await _spoken(request, words_to_say(state), session)
             await events.apublish_progress(pk, "")
             yield self.render(state, voice_path=voice_path)
+
+    async def on_confirm_yes(self, draft_id, request: gr.Request):
+        """The "Yes, finish" button: a spoken "yes", clicked (the engine decides what it means)."""
+        async for update in self._answer("yes", None, draft_id, request, finish_reply=True):
+            yield update
+
+    async def on_confirm_no(self, draft_id, request: gr.Request):
+        """The "No, continue" button: back to the question on screen, its attempt unused."""
+        async for update in self._answer("no", None, draft_id, request, finish_reply=True):
+            yield update
 
     async def on_finish(self, request: gr.Request):
         ui = self.ui

@@ -7,6 +7,7 @@ import html
 
 from django.urls import reverse
 
+from interviews.finish import CONFIRM_QUESTION
 from interviews.text import rich_text
 
 NOT_AVAILABLE = "This interview is not available."
@@ -20,6 +21,8 @@ PREPARING_LABEL = "Preparing the reply…"
 PREPARING_STATUS = "Preparing the interviewer's reply…"
 # Gradio uploads a recording after Stop and only then fires stop_recording: until that, Submit would send no audio.
 RECORDING_LABEL = "Waiting for your recording…"
+CONFIRM_YES_LABEL = "Yes, finish"
+CONFIRM_NO_LABEL = "No, continue"
 
 
 def esc(text: str) -> str:
@@ -38,6 +41,9 @@ def report_url(session_id: int, state_url: str = "") -> str:
 def question_html(state) -> str:
     if state.status in FINISHED_STATUSES:
         return '<div class="ib-question ib-done">The interview is over. Thank you!</div>'
+    if state.confirming_finish:
+        # A half-heard "finish interview": the page asks, with Yes / No buttons under it.
+        return f'<div class="ib-question ib-confirm-finish">{esc(CONFIRM_QUESTION)}</div>'
     if not state.question_text:
         return '<div class="ib-question ib-muted">Preparing your first question…</div>'
     return f'<div class="ib-question">{rich_text(state.question_text)}</div>'

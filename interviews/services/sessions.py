@@ -66,6 +66,9 @@ class LiveState:
     correct_count: int = 0
     answered_count: int = 0
     last_event: str = ""
+    # The interviewer asked "Do you want to finish the interview?" (a command only half heard): the page
+    # shows Yes / No buttons, and the next answer is the reply (interviews.engine).
+    confirming_finish: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,18 +163,25 @@ def submit_answer(
     text: str | None = None,
     audio_path: str | None = None,
     submission_id: str = "",
+    reply_to_finish_question: bool = False,
 ) -> LiveState:
     """Grade one answer, typed (`text`) or spoken (`audio_path`, any browser format).
 
+    `reply_to_finish_question`: the answer is a click on Yes / No, which counts only while the interviewer
+    is asking "Do you want to finish the interview?" (otherwise nothing changes).
+
     A repeated `submission_id` returns the current state without grading twice.
     Unusable audio raises interviews.ai.registry.InputError and changes nothing.
-    Saying or typing "finish interview" finishes the interview.
+    Saying or typing "finish interview" finishes the interview; what only sounds like it makes the
+    interviewer ask "Do you want to finish the interview?", and the next answer ("yes" / "no") decides.
     """
     session.refresh_from_db()
-    if submission_id and session.turns.filter(submission_id=submission_id).exists():
+    if _already_handled(session, submission_id):
         return _snapshot(session)
     if not session.is_active:
         return _snapshot(session, notices=[FINISHED_NOTICE])
+    if reply_to_finish_question and not _state_of(session).confirming_finish:
+        return _snapshot(session)  # a Yes / No click with no question pending (another tab answered it)
     if text is None and not audio_path:
         raise InputError("no answer given", user_message="Please type or record an answer.")
 
@@ -181,17 +191,19 @@ def submit_answer(
     spoken: dict[str, Any] = {}
     if audio_path:
         started = time.perf_counter()
-        on_screen = _state_of(session).current
-        context = (
-            stt.interview_context(
-                topic=session.topic, question=on_screen.text, key_points=on_screen.key_points
+        on_screen = _state_of(session)
+        if on_screen.confirming_finish:
+            context = f"{engine.CONFIRM_QUESTION} Yes, finish. No, continue."  # a yes or no is expected
+        elif on_screen.current:
+            context = stt.interview_context(
+                topic=session.topic,
+                question=on_screen.current.text,
+                key_points=on_screen.current.key_points,
             )
-            if on_screen
-            else ""
-        )
-        heard = stt.transcribe(
-            audio_path, context=context
-        )  # UnusableAudio propagates: nothing has changed yet
+        else:
+            context = ""
+        # UnusableAudio propagates: nothing has changed yet.
+        heard = stt.transcribe(audio_path, context=context)
         spoken["stt_ms"] = round((time.perf_counter() - started) * 1000)
         backends["stt"] = heard.backend
         notices += heard.notices
@@ -208,19 +220,18 @@ def submit_answer(
         )
     text = (text or "").strip()
 
-    if engine.is_finish_command(text):
-        state = finish_interview(session=session)
-        state.last_transcript = text
-        state.notices = notices + state.notices
-        return state
-
     loaded = dict(session.engine_state or {})
     source = _source_for(session)
 
     grader = _TimedGrader(get_grader())
     try:
         new_state, outcome = engine.answer(
-            _state_of(session), text, config=engine_config(), source=source, grader=grader
+            _state_of(session),
+            text,
+            config=engine_config(),
+            source=source,
+            grader=grader,
+            answer_id=submission_id,
         )
     except engine.InterviewOver:
         return _snapshot(session, notices=[FINISHED_NOTICE])
@@ -235,7 +246,7 @@ def submit_answer(
     try:
         with transaction.atomic():
             locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
-            if submission_id and locked.turns.filter(submission_id=submission_id).exists():
+            if _already_handled(locked, submission_id):
                 return _snapshot(locked)
             if locked.engine_state != loaded:
                 # Another answer was recorded while this one was graded: this one answered a stale question.
@@ -261,6 +272,16 @@ def submit_answer(
     if new_state.finished:
         build_report(session=locked)
     return _snapshot(locked, notices=notices, transcript=text, outcome=outcome)
+
+
+def _already_handled(session: InterviewSession, submission_id: str) -> bool:
+    """This answer was handled before: it wrote a Turn, or it was the last answer and wrote none (a "yes"
+    to the finish question, a "no", a repeat request): handling it again could finish the interview."""
+    if not submission_id:
+        return False
+    if _state_of(session).last_answer_id == submission_id:
+        return True
+    return session.turns.filter(submission_id=submission_id).exists()
 
 
 def finish_interview(*, session: InterviewSession, abandoned: bool = False) -> LiveState:
@@ -463,4 +484,5 @@ def _snapshot(
         correct_count=state.correct,
         answered_count=state.answered,
         last_event=outcome.event if outcome is not None else "",
+        confirming_finish=state.confirming_finish and not finished,
     )

@@ -10,6 +10,7 @@ import pytest
 from interviews import engine
 from interviews.engine import EngineConfig, InterviewOver, InterviewState
 from tests.interviews.engine_fakes import KeywordGrader, ListSource, make_question
+from tests.interviews.test_finish import bank_texts
 
 RIGHT = "hash and constant"
 HALF = "it uses a hash"
@@ -256,3 +257,110 @@ def test_a_restart_from_the_persisted_dict_continues_identically(config):
         resumed.append((outcome, state.to_dict()))
     assert resumed == uninterrupted
     assert uninterrupted[-1][1]["stage"] == "finished"
+
+
+# --- "finish interview" only half heard: ask first -------------------------------------------------
+
+FUZZY_FINISH = ["Finish in to mute.", "Finished interview.", "Finish it into mute."]
+
+
+def asked_to_confirm(source, grader, config, *, retry: bool = False):
+    """The state after a fuzzy "finish interview" (on the retry of question 1 when `retry`)."""
+    state, _ = engine.start(config, source)
+    if retry:
+        state, _ = run(state, WRONG, config=config, source=source, grader=grader)
+    return run(state, "Finish in to mute.", config=config, source=source, grader=grader)
+
+
+@pytest.mark.parametrize("heard", FUZZY_FINISH)
+def test_a_half_heard_finish_command_asks_whether_to_finish(source, grader, config, heard):
+    state, _ = engine.start(config, source)
+    state, outcome = run(state, heard, config=config, source=source, grader=grader)
+    assert outcome.event == "confirm_finish" and outcome.record is None and outcome.grade is None
+    assert outcome.interviewer_message == "Do you want to finish the interview?"
+    assert state.confirming_finish and not state.finished
+    assert (state.question_number, state.attempt, state.answered, state.current.id) == (1, 1, 0, 1)
+    assert grader.calls == 0
+
+
+@pytest.mark.parametrize("reply", ["yes", "Yes please.", "Yeah.", "finish", "Finish the interview."])
+def test_yes_to_the_finish_question_finishes(source, grader, config, reply):
+    state, _ = asked_to_confirm(source, grader, config, retry=True)
+    state, outcome = run(state, reply, config=config, source=source, grader=grader)
+    assert outcome.event == "finished" and outcome.record is None
+    assert state.finished and not state.confirming_finish
+    assert (state.answered, grader.calls) == (1, 1)  # only the first, wrong answer was graded
+
+
+@pytest.mark.parametrize("reply", ["no", "No, continue.", "continue", "Not yet."])
+def test_no_to_the_finish_question_resumes_the_same_question_and_attempt(source, grader, config, reply):
+    state, _ = asked_to_confirm(source, grader, config, retry=True)
+    state, outcome = run(state, reply, config=config, source=source, grader=grader)
+    assert outcome.event == "resumed" and outcome.record is None
+    assert not state.confirming_finish and not state.finished
+    assert (state.question_number, state.attempt, state.current.id, state.answered) == (1, 2, 1, 1)
+    assert (
+        state.current.text in outcome.interviewer_message and "second attempt" in outcome.interviewer_message
+    )
+    assert grader.calls == 1
+    # The attempt is still there to use: a right answer now is praised on attempt 2.
+    state, outcome = run(state, RIGHT, config=config, source=source, grader=grader)
+    assert outcome.event == "praised" and outcome.record.attempt == 2
+
+
+def test_another_answer_to_the_finish_question_is_graded_as_the_answer(source, grader, config):
+    state, _ = asked_to_confirm(source, grader, config)
+    state, outcome = run(state, RIGHT, config=config, source=source, grader=grader)
+    assert outcome.event == "praised" and outcome.record.attempt == 1 and outcome.record.question.id == 1
+    assert not state.confirming_finish and state.question_number == 2
+
+
+def test_silence_after_the_finish_question_asks_it_again(source, grader, config):
+    state, _ = asked_to_confirm(source, grader, config)
+    state, outcome = run(state, "  ", config=config, source=source, grader=grader)
+    assert (
+        outcome.event == "confirm_finish"
+        and "Do you want to finish the interview?" in outcome.interviewer_message
+    )
+    assert state.confirming_finish and state.attempt == 1 and grader.calls == 0
+
+
+def test_the_exact_command_finishes_at_once_without_asking(source, grader, config):
+    state, _ = engine.start(config, source)
+    state, outcome = run(state, "Finish interview.", config=config, source=source, grader=grader)
+    assert outcome.event == "finished" and state.finished and not state.confirming_finish
+
+
+def test_the_pending_question_round_trips_through_json_and_old_states_load(source, grader, config):
+    state, _ = asked_to_confirm(source, grader, config, retry=True)
+    restored = InterviewState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert restored == state and restored.confirming_finish
+    resumed, outcome = run(restored, "no", config=config, source=source, grader=grader)
+    assert outcome.event == "resumed" and resumed.attempt == 2
+    saved_before_this_feature = {
+        k: v for k, v in state.to_dict().items() if k not in {"confirming_finish", "last_answer_id"}
+    }
+    old = InterviewState.from_dict(saved_before_this_feature)
+    assert not old.confirming_finish and old.last_answer_id == ""
+
+
+def test_no_bank_model_answer_finishes_or_asks_to_finish_and_none_answers_the_finish_question(
+    source, grader, config
+):
+    texts = bank_texts()
+    assert len(texts) > 3000
+    fresh, _ = engine.start(config, source)
+    pending, _ = asked_to_confirm(source, grader, config)
+    asked = [
+        t
+        for t in texts
+        if run(fresh, t, config=config, source=source, grader=grader)[1].event
+        in {"finished", "confirm_finish"}
+    ]
+    taken_as_reply = [
+        t
+        for t in texts
+        if run(pending, t, config=config, source=source, grader=grader)[1].event
+        in {"finished", "confirm_finish", "resumed"}
+    ]
+    assert asked == [] and taken_as_reply == []

@@ -132,6 +132,36 @@ def test_saying_finish_interview_mid_retry_finishes_and_reports_accuracy():
     assert late.notices == [sessions.FINISHED_NOTICE] and session.turns.count() == 2
 
 
+def test_a_half_heard_finish_asks_first_and_yes_finishes_with_the_report():
+    session = new_session()
+    asked = sessions.submit_answer(session=session, text="Finish in to mute.", submission_id="a1")
+    assert asked.confirming_finish and asked.status == "in_progress" and asked.last_event == "confirm_finish"
+    assert asked.interviewer_message == "Do you want to finish the interview?"
+    assert asked.question_text  # the question stays on screen: answering it is also a reply
+    # The same submission again (a double click) is not its own "yes".
+    again = sessions.submit_answer(session=session, text="Finish in to mute.", submission_id="a1")
+    assert again.confirming_finish and again.status == "in_progress"
+    done = sessions.submit_answer(session=session, text="yes", submission_id="a2")
+    assert done.status == "finished" and not done.confirming_finish and done.report_url
+    session.refresh_from_db()
+    assert session.ended_at is not None and session.turns.count() == 0
+    assert Report.objects.filter(session=session).exists()
+
+
+def test_no_to_the_finish_question_resumes_the_retry_without_using_it():
+    session = new_session()
+    sessions.submit_answer(session=session, text=model_answer(session))
+    sessions.submit_answer(session=session, text=DONT_KNOW)  # hint on question 2
+    sessions.submit_answer(session=session, text="Finished interview.", submission_id="b1")
+    resumed = sessions.submit_answer(session=session, text="No, continue.", submission_id="b2")
+    assert resumed.status == "in_progress" and not resumed.confirming_finish
+    assert (resumed.question_number, resumed.attempt, resumed.last_event) == (2, 2, "resumed")
+    assert session.turns.count() == 2
+    # A double submit of the "no" is not graded as an answer to question 2.
+    twice = sessions.submit_answer(session=session, text="No, continue.", submission_id="b2")
+    assert (twice.attempt, session.turns.count()) == (2, 2)
+
+
 def test_answering_the_last_question_finishes_and_builds_the_report():
     session = new_session()
     for _ in range(3):
@@ -285,3 +315,14 @@ def test_starting_without_any_question_saves_nothing(settings):
             user=UserFactory(), candidate_name="Ada", topic="no-such-topic", position="sde", difficulty="easy"
         )
     assert not InterviewSession.objects.exists()
+
+
+def test_a_yes_click_with_no_finish_question_pending_changes_nothing():
+    session = new_session()
+
+    state = sessions.submit_answer(
+        session=session, text="yes", submission_id="y1", reply_to_finish_question=True
+    )
+
+    assert state.status == "in_progress" and state.question_number == 1
+    assert not session.turns.exists()
