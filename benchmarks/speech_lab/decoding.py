@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import edit_distance
 from benchmarks.speech_lab import evalset
 
 BASE_MODEL_DIR = Path(os.environ.get("WHISPER_BASE_DIR", evalset.CACHE / "models" / "whisper-base"))
@@ -260,16 +261,8 @@ def words_of(text: str) -> list[str]:
 
 
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
-    ref, hyp = words_of(reference), words_of(hypothesis)
-    distance = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, distance[0] = distance[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, distance[j] = (
-                distance[j],
-                min(distance[j] + 1, distance[j - 1] + 1, previous + (r != h)),
-            )
-    return distance[-1], len(ref)
+    ref = words_of(reference)
+    return edit_distance(ref, words_of(hypothesis)), len(ref)
 
 
 # --------------------------------------------------------------------------- runs with a transcript cache

@@ -23,6 +23,7 @@ from interviews.live.mount import GRADIO_PATH
 from interviews.models import InterviewSession, Turn
 from interviews.services import sessions
 from tests.factories import UserFactory
+from tests.interviews.live.gradio_client import _apply_diff, _unchanged
 
 FACE_VIDEO = (
     Path(__file__).resolve().parents[1] / "data" / "faces" / "single_face.mp4"
@@ -110,32 +111,6 @@ class Tab:
             final = completed["output"]["data"]
             sent.update({n: v for n, v in zip(names, final, strict=True) if n and not _unchanged(v)})
         return sent
-
-
-def _unchanged(value) -> bool:
-    """Gradio's way of saying "this output was not in the yield": an update with no properties."""
-    return (
-        isinstance(value, dict)
-        and value.get("__type__") == "update"
-        and all(key == "__type__" or (key == "props" and _unchanged(value[key])) for key in value)
-    )
-
-
-def _apply_diff(value, operations):
-    for operation, path, new in operations:
-        if not path:
-            value = new
-            continue
-        target = value
-        for key in path[:-1]:
-            target = target[key]
-        if operation == "delete":
-            del target[path[-1]]
-        elif operation == "append":
-            target[path[-1]] += new
-        else:
-            target[path[-1]] = new
-    return value
 
 
 @sync_to_async
