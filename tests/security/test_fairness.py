@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import threading
-import uuid
 from pathlib import Path
 
 import cv2
@@ -19,11 +17,10 @@ from django.test import Client
 
 from interbot_site.asgi import application
 from interviews.ai import inference, registry, vision
-from interviews.live.mount import GRADIO_PATH
 from interviews.models import InterviewSession, Turn
 from interviews.services import sessions
 from tests.factories import UserFactory
-from tests.interviews.live.gradio_client import _apply_diff, _unchanged
+from tests.interviews.live.gradio_client import GradioPage
 
 FACE_VIDEO = (
     Path(__file__).resolve().parents[1] / "data" / "faces" / "single_face.mp4"
@@ -38,79 +35,6 @@ on_the_module_loop = pytest.mark.asyncio(loop_scope="module")
 
 
 # --------------------------------------------------------------------------- the page, as the browser drives it
-
-
-class Tab:
-    """One browser tab of the live page: its own Gradio session, the candidate's Django cookie."""
-
-    def __init__(self, client: httpx.AsyncClient, interview_pk: int):
-        self.client = client
-        self.interview_pk = interview_pk
-        self.session_hash = uuid.uuid4().hex[:11]
-        self.config: dict = {}
-
-    async def open(self) -> Tab:
-        response = await self.client.get(f"{GRADIO_PATH}/config")
-        response.raise_for_status()
-        self.config = response.json()
-        return self
-
-    def _elem_ids(self) -> dict[int, str | None]:
-        return {c["id"]: c.get("props", {}).get("elem_id") for c in self.config["components"]}
-
-    async def upload(self, path: Path) -> dict:
-        response = await self.client.post(
-            f"{GRADIO_PATH}/gradio_api/upload", files={"files": (path.name, path.read_bytes())}
-        )
-        response.raise_for_status()
-        return {"path": response.json()[0], "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
-
-    async def trigger(self, elem_id: str, event: str, values: dict[str, object]) -> dict[str, object]:
-        """Run one event to its end; every output it ever sent, by elem_id (later values win)."""
-        ids = self._elem_ids()
-        dependency = next(
-            d
-            for d in self.config["dependencies"]
-            if any(trigger == event and ids.get(target) == elem_id for target, trigger in d["targets"])
-        )
-        by_id = {i: values[e] for i, e in ids.items() if e in values}
-        joined = await self.client.post(
-            f"{GRADIO_PATH}/gradio_api/queue/join?session={self.interview_pk}",
-            json={
-                "data": [by_id.get(i) for i in dependency["inputs"]],
-                "fn_index": dependency["id"],
-                "session_hash": self.session_hash,
-                "event_data": None,
-                "trigger_id": dependency["targets"][0][0],
-            },
-        )
-        joined.raise_for_status()
-        stream = await self.client.get(
-            f"{GRADIO_PATH}/gradio_api/queue/data?session_hash={self.session_hash}"
-        )
-        messages = [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith("data: ")]
-        names = [ids.get(i) for i in dependency["outputs"]]
-        completed = next(m for m in messages if m["msg"] == "process_completed")
-        assert completed.get("success", True), completed
-        # Generators send their first yield whole and later ones as diffs: replay them, keeping what changed.
-        sent: dict[str, object] = {}
-        current = None
-        for message in messages:
-            if message["msg"] != "process_generating":
-                continue
-            data = message["output"]["data"]
-            current = (
-                data
-                if current is None
-                else [_apply_diff(v, ops) for v, ops in zip(current, data, strict=True)]
-            )
-            sent.update(
-                {n: copy.deepcopy(v) for n, v in zip(names, current, strict=True) if n and not _unchanged(v)}
-            )
-        if current is None:
-            final = completed["output"]["data"]
-            sent.update({n: v for n, v in zip(names, final, strict=True) if n and not _unchanged(v)})
-        return sent
 
 
 @sync_to_async
@@ -181,8 +105,8 @@ async def test_a_second_answer_while_the_first_is_in_flight_is_refused_and_kept(
         await _until(holding.is_set)
         async with _client(await _cookie(owner)) as client:
             first_tab, second_tab = (
-                await Tab(client, interview.pk).open(),
-                await Tab(client, interview.pk).open(),
+                await GradioPage(client, interview.pk).open(),
+                await GradioPage(client, interview.pk).open(),
             )
             first = asyncio.ensure_future(
                 first_tab.trigger(
@@ -270,7 +194,7 @@ async def test_a_typed_verdict_does_not_wait_for_another_candidates_webcam_clip(
         _client(await _cookie(filmed)) as filmed_client,
         _client(await _cookie(typist)) as typist_client,
     ):
-        webcam_tab = await Tab(filmed_client, filmed_interview.pk).open()
+        webcam_tab = await GradioPage(filmed_client, filmed_interview.pk).open()
         clip = await webcam_tab.upload(FACE_VIDEO)
         analysis = asyncio.ensure_future(
             webcam_tab.trigger("live-webcam", "change", {"live-webcam": clip, "live-consent-video": True})
@@ -278,7 +202,7 @@ async def test_a_typed_verdict_does_not_wait_for_another_candidates_webcam_clip(
         try:
             await _until(gated_vision.analysing.is_set, seconds=60)  # the clip holds a worker from now on
 
-            typed_tab = await Tab(typist_client, typed_interview.pk).open()
+            typed_tab = await GradioPage(typist_client, typed_interview.pk).open()
             answered = await asyncio.wait_for(
                 typed_tab.trigger(
                     "live-submit",

@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 
 from interviews.models import InterviewSession
 from interviews.uploads import UNREADABLE_CLIP
+from tests.doubles import grader_overtaken_by_another_tab
 from tests.security.gradio_live import (
     PYTESTMARK,
     GradioPage,
@@ -51,26 +52,13 @@ async def test_a_picture_sent_to_the_webcam_input_is_explained_like_any_bad_clip
 @pytest.mark.slow
 async def test_the_tab_whose_answer_was_not_graded_keeps_its_typed_text(interview, owner_cookie, monkeypatch):
     """Two tabs answer the same question; the other tab's answer is recorded while this one is graded."""
-    from interviews.services import grading, sessions
+    from interviews.services import sessions
 
-    real_grader = grading.get_grader()
-
-    class OvertakenGrader:
-        """Grades for real; before the first grade, the other tab's answer to the same question is recorded."""
-
-        overtaken = False
-
-        def grade(self, question, answer):
-            if not OvertakenGrader.overtaken:
-                OvertakenGrader.overtaken = True
-                sessions.submit_answer(
-                    session=InterviewSession.objects.get(pk=interview.pk),
-                    text="I don't know.",
-                    submission_id="other-tab",
-                )
-            return real_grader.grade(question, answer)
-
-    monkeypatch.setattr(sessions, "get_grader", OvertakenGrader)
+    monkeypatch.setattr(
+        sessions,
+        "get_grader",
+        grader_overtaken_by_another_tab(session_pk=interview.pk, other_answer="I don't know."),
+    )
     typed = "I like building reliable software with a small team."
     async with http(owner_cookie) as client:
         page = await GradioPage(client, interview.pk).open()

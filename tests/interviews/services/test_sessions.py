@@ -11,6 +11,7 @@ from interviews.ai import registry
 from interviews.ai.registry import InputError
 from interviews.models import ExpressionSample, InterviewSession, Question, Report, Turn
 from interviews.services import sessions
+from tests.doubles import grader_overtaken_by_another_tab
 from tests.eval_data import DATA
 from tests.factories import UserFactory
 
@@ -281,27 +282,10 @@ def test_the_spoken_reply_to_an_answer_records_its_latency_on_that_turn():
 
 def test_an_answer_overtaken_by_another_is_not_recorded(monkeypatch):
     """Two submits racing (two tabs): the one that finishes grading second answered a stale question."""
-    from interviews.services import grading
-
     session = new_session()
-    real_grader = grading.get_grader()
-
-    class OvertakenGrader:
-        """While this answer is being graded, another submit for the same question completes."""
-
-        overtaken = False
-
-        def grade(self, question, answer):
-            if not OvertakenGrader.overtaken:
-                OvertakenGrader.overtaken = True
-                sessions.submit_answer(
-                    session=InterviewSession.objects.get(pk=session.pk),
-                    text=DONT_KNOW,
-                    submission_id="other-tab",
-                )
-            return real_grader.grade(question, answer)
-
-    monkeypatch.setattr(sessions, "get_grader", OvertakenGrader)
+    monkeypatch.setattr(
+        sessions, "get_grader", grader_overtaken_by_another_tab(session_pk=session.pk, other_answer=DONT_KNOW)
+    )
     state = sessions.submit_answer(session=session, text=DONT_KNOW, submission_id="this-tab")
     assert state.notices == [sessions.STALE_ANSWER_NOTICE]
     assert list(session.turns.values_list("submission_id", flat=True)) == ["other-tab"]
