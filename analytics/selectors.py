@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Cohort, CohortMembership
 from accounts.selectors import recommended_settings_for
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
-from interviews.models import ExpressionSample, InterviewSession, Report, Turn
+from interviews.models import ConfigurationProblem, ExpressionSample, InterviewSession, Report, Turn
 from interviews.selectors import sessions_owned_by, shared_through
 from interviews.services.reporting import (
     QuestionResult,
@@ -400,6 +400,9 @@ class AdminOverview:
     sessions_with_fallback: int
     providers: list[tuple[str, str, int]]  # (service, backend, sessions)
     session_count: int
+    # Remote providers that refused their configuration (bad key, unknown model, prompt over the context)
+    # in the window: an administrator must act, retrying will not help.
+    configuration_problems: list[ConfigurationProblem] = field(default_factory=list)
 
 
 def admin_overview(*, days: int = 30, now=None) -> AdminOverview:
@@ -408,9 +411,8 @@ def admin_overview(*, days: int = 30, now=None) -> AdminOverview:
     today = timezone.localdate(now)
     first_day = today - timedelta(days=days - 1)
     # A range on started_at (not `__date`) so the database can use its started_at indexes.
-    window = InterviewSession.objects.filter(
-        started_at__gte=timezone.make_aware(datetime.combine(first_day, time.min))
-    )
+    window_start = timezone.make_aware(datetime.combine(first_day, time.min))
+    window = InterviewSession.objects.filter(started_at__gte=window_start)
     per_day = dict(
         window.annotate(day=TruncDate("started_at")).values_list("day").annotate(n=Count("id")).order_by()
     )
@@ -434,4 +436,7 @@ def admin_overview(*, days: int = 30, now=None) -> AdminOverview:
         sessions_with_fallback=totals["with_fallback"],
         providers=sorted(((s, b, n) for (s, b), n in providers.items()), key=lambda r: (r[0], -r[2], r[1])),
         session_count=totals["n"],
+        configuration_problems=list(
+            ConfigurationProblem.objects.filter(last_seen__gte=window_start).order_by("-last_seen")[:20]
+        ),
     )

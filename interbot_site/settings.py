@@ -185,6 +185,9 @@ AI_SERVICES = {
             "api_key": env("LLM_API_KEY", default=""),
             "token": HF_TOKEN,
             "timeout": env.float("LLM_TIMEOUT", default=30.0),
+            # How the reply is held to the JSON it must be: "json_schema" (OpenAI, llama.cpp, vLLM, Ollama,
+            # TGI / HF router), "json_object" (servers that only know JSON mode) or "none" (prompt only).
+            "structured_output": env("LLM_STRUCTURED_OUTPUT", default="json_schema"),
         },
         "FALLBACK": "",
     },
@@ -226,6 +229,14 @@ AI_SERVICES = {
         "FALLBACK": "interviews.ai.vision.FERVision",
     },
 }
+# The longest a candidate waits for the LLM in one turn (grading plus the next question), in seconds: past
+# it the embedded grader answers and the question comes from the bank; the LLM's late reply is dropped.
+LLM_TURN_BUDGET = env.float("LLM_TURN_BUDGET", default=6.0)
+# Circuit breaker of every remote provider (interviews.ai.breaker): this many failures in a row skip it for
+# AI_BREAKER_COOLDOWN seconds; a configuration error (HTTP 400/401/403/404) skips it for the longer one.
+AI_BREAKER_FAILURES = env.int("AI_BREAKER_FAILURES", default=2)
+AI_BREAKER_COOLDOWN = env.float("AI_BREAKER_COOLDOWN", default=60.0)
+AI_BREAKER_CONFIG_COOLDOWN = env.float("AI_BREAKER_CONFIG_COOLDOWN", default=600.0)
 # Threads for speech, grading and vision, so the event loop never blocks on inference: one per core,
 # each model call single-threaded (STT cpu_threads, TTS threads above).
 INFERENCE_WORKERS = env.int("INFERENCE_WORKERS", default=2)

@@ -36,6 +36,7 @@ class TurnInline(ReviewOnly, admin.StackedInline):
     fields = [
         ("question_number", "attempt", "input_mode", "verdict", "score"),
         "question_text",
+        ("question_source", "graded_by"),
         "transcript",
         "feedback",
         ("hint_shown", "answer_revealed", "missed_points"),
@@ -44,7 +45,8 @@ class TurnInline(ReviewOnly, admin.StackedInline):
         "audio_player",
     ]
     readonly_fields = [
-        "question_number", "attempt", "input_mode", "verdict", "score", "question_text", "transcript",
+        "question_number", "attempt", "input_mode", "verdict", "score", "question_text", "question_source",
+        "graded_by", "transcript",
         "feedback", "hint_shown", "answer_revealed", "missed_points", "latencies", "speaking", "backends",
         "notices", "audio_player",
     ]  # fmt: skip
@@ -55,6 +57,17 @@ class TurnInline(ReviewOnly, admin.StackedInline):
     @admin.display(description="question")
     def question_text(self, turn: Turn) -> str:
         return turn.question.text
+
+    @admin.display(description="question from")
+    def question_source(self, turn: Turn) -> str:
+        return turn.question.get_source_display()
+
+    @admin.display(description="graded by")
+    def graded_by(self, turn: Turn) -> str:
+        grader = turn.backends.get("grader", "")
+        if not grader:
+            return "–"
+        return "the LLM" if grader == "LLMGrader" else f"the embedded grader ({grader})"
 
     @admin.display(description="latency (ms)")
     def latencies(self, turn: Turn) -> str:
@@ -123,7 +136,7 @@ class InterviewSessionAdmin(ReviewOnly, admin.ModelAdmin):
         (None, {"fields": [("owner", "candidate_name", "cohort"), ("topic", "position", "difficulty")]}),
         ("Progress", {"fields": [("status", "stage"), ("started_at", "ended_at"), "report_summary"]}),
         ("Consent", {"fields": [("consent_audio", "consent_video")]}),
-        ("Services", {"fields": ["providers", "fallback_count", "expression_summary"]}),
+        ("Services", {"fields": ["providers", "fallback_count", "start_notices", "expression_summary"]}),
         ("Engine state", {"classes": ["collapse"], "fields": ["engine_state"]}),
     ]
     readonly_fields = ["report_summary", "expression_summary"]

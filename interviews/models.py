@@ -59,6 +59,8 @@ class InterviewSession(models.Model):
     # Which backend served each service, e.g. {"stt": "FasterWhisperSTT", "llm": "EmbeddedLLM"}.
     providers = models.JSONField(default=dict, blank=True)
     fallback_count = models.PositiveIntegerField(default=0)
+    # Fallback notices from choosing the first question (e.g. the LLM was down): shown until the first answer.
+    start_notices = models.JSONField(default=list, blank=True)
     consent_audio = models.BooleanField("store my answer audio", default=False)
     consent_video = models.BooleanField("analyse my webcam", default=False)
 
@@ -225,3 +227,27 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report for {self.session}"
+
+
+class ConfigurationProblem(models.Model):
+    """A remote provider refused its configuration (bad key, unknown model, prompt over its context):
+    retrying will not help, an administrator must act. One row per provider and HTTP status."""
+
+    service = models.CharField(max_length=16)  # llm / stt / tts / vision
+    backend = models.CharField(max_length=80)
+    status = models.PositiveSmallIntegerField(default=0)  # HTTP status; 0 when the provider gave none
+    detail = models.TextField(blank=True)  # the latest error message
+    count = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "backend", "status"], name="unique_configuration_problem"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.backend}: HTTP {self.status or '?'}"

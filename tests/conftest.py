@@ -7,9 +7,18 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from interviews.ai import breaker
 from tests.factories import CohortFactory, CohortMembershipFactory, UserFactory, make_instructor
 
 MEMBER_FOR = timedelta(days=60)
+
+
+@pytest.fixture(autouse=True)
+def closed_circuit_breakers():
+    """A provider one test made fail is not skipped in the next: breakers live in the shared cache."""
+    breaker.reset_all()
+    yield
+    breaker.reset_all()
 
 
 @pytest.fixture

@@ -12,27 +12,14 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from interviews.ai.breaker import CircuitBreaker, CircuitOpen
+from interviews.ai.errors import InputError, ServiceError
+
+__all__ = ["InputError", "ServiceError", "ServiceResult", "call_with_fallback", "get_backend"]
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class ServiceError(Exception):
-    """Base of every service's own error type (TranscriptionError, SpeechError, ...).
-
-    `user_message` is safe to show to a candidate; str(error) may carry technical detail for logs.
-    """
-
-    user_message = "The service could not handle this request."
-
-    def __init__(self, message: str = "", *, user_message: str | None = None):
-        super().__init__(message or self.user_message)
-        if user_message:
-            self.user_message = user_message
-
-
-class InputError(ServiceError):
-    """The input itself is unusable (corrupt, silent, too long, no face...): falling back won't help."""
 
 
 _instances: dict[str, Any] = {}
@@ -98,18 +85,24 @@ class ServiceResult(Generic[T]):
 def call_with_fallback(service: str, call: Callable[[Any], T]) -> ServiceResult[T]:
     """Run `call(backend)` on the configured backend; on a provider failure retry on the fallback.
 
-    InputError is not retried: a corrupt file stays corrupt whichever backend reads it.
+    InputError is not retried: a corrupt file stays corrupt whichever backend reads it. A primary backend
+    that keeps failing is skipped for a cool-down (interviews.ai.breaker) when there is a fallback to use.
     """
     primary = get_backend(service)
+    config = settings.AI_SERVICES[service]
+    has_fallback = current_path(config["FALLBACK"]) != current_path(config["BACKEND"])
+    breaker = CircuitBreaker(service, backend_name(primary))
     try:
-        return ServiceResult(call(primary), backend_name(primary))
+        if not has_fallback:
+            return ServiceResult(call(primary), backend_name(primary))
+        return ServiceResult(breaker.call(lambda: call(primary)), backend_name(primary))
     except InputError:
         raise
     except ServiceError as error:
-        config = settings.AI_SERVICES[service]
-        if current_path(config["FALLBACK"]) == current_path(config["BACKEND"]):
+        if not has_fallback:
             raise
-        logger.warning("%s backend %s failed, falling back: %s", service, backend_name(primary), error)
+        if not isinstance(error, CircuitOpen):
+            logger.warning("%s backend %s failed, falling back: %s", service, backend_name(primary), error)
         secondary = get_backend(service, fallback=True)
         notice = f"{error.user_message} Switched to the offline {service.upper()} engine for now."
         return ServiceResult(call(secondary), backend_name(secondary), [notice], fell_back=True)

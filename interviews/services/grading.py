@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from interviews.ai import embeddings
+from interviews.ai.llm import TurnBudgetSpent
 from interviews.ai.registry import ServiceError
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import Grader
@@ -403,6 +404,7 @@ def build_praise(verdict: str, covered: tuple[str, ...], *, derived: bool) -> st
 
 UNREADABLE_NOTICE = "The AI grader gave an unreadable answer; graded offline."
 UNAVAILABLE_NOTICE = "The AI grader is unavailable right now; graded offline."
+SLOW_NOTICE = "The AI grader took too long; graded offline."
 
 _SYSTEM_PROMPT = (
     "You grade one candidate answer in a job interview. Judge meaning, not wording: an answer in other words "
@@ -424,7 +426,10 @@ Rubric:
 Reply with JSON: {{"verdict": "correct" | "partial" | "incorrect", "score": number 0-1,
 "missing_points": [key points the answer misses, copied from the list], "hint": "one sentence nudging towards
 the first missing point WITHOUT giving the reference answer", "praise": "one sentence naming what was right"}}"""
-_RETRY = "That reply was not a valid JSON object with the fields asked for. Reply with only the JSON object."
+_REPAIR = (
+    "That reply could not be used: {error}\n"
+    "Reply again with only the JSON object, with the fields and values asked for."
+)
 
 
 def _intent_line(question: QuestionRef) -> str:
@@ -461,6 +466,10 @@ def parse_llm_verdict(reply: str) -> LLMVerdict:
         raise ValueError(str(error)) from error
 
 
+def _short(error: str, limit: int = 300) -> str:
+    return error if len(error) <= limit else error[: limit - 1] + "…"
+
+
 class LLMGrader:
     """Grades with a rubric prompt to a chat model; unreadable replies and LLM failures fall back offline."""
 
@@ -490,18 +499,25 @@ class LLMGrader:
         ]
         try:
             for attempt in range(2):
-                reply = self.llm.chat(messages, max_tokens=400, temperature=0.0)
+                # The server is asked to constrain decoding to the verdict's JSON schema; the parse below
+                # still guards against servers that ignore it.
+                reply = self.llm.chat(messages, max_tokens=400, temperature=0.0, schema=LLMVerdict)
                 try:
                     verdict = parse_llm_verdict(reply)
                 except ValueError as error:
                     logger.warning("LLM grader reply unreadable (attempt %d): %s", attempt + 1, error)
+                    # Never the same prompt twice: at temperature 0 it gives the same reply. The model sees
+                    # its reply and what was wrong with it.
                     messages = [
                         *messages,
                         {"role": "assistant", "content": reply},
-                        {"role": "user", "content": _RETRY},
+                        {"role": "user", "content": _REPAIR.format(error=_short(str(error)))},
                     ]
                     continue
                 return self._to_grade(question, tuple(key_points), verdict)
+        except TurnBudgetSpent as error:
+            logger.warning("LLM grader too slow, grading offline: %s", error)
+            return self._fall_back(question, answer, SLOW_NOTICE)
         except ServiceError as error:
             logger.warning("LLM grader failed, grading offline: %s", error)
             return self._fall_back(question, answer, UNAVAILABLE_NOTICE)

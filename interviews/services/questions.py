@@ -8,7 +8,9 @@ import random
 from collections.abc import Collection
 from typing import Any
 
-from interviews.ai.llm import ChatModel, LLMError, get_llm
+from pydantic import BaseModel, Field
+
+from interviews.ai.llm import ChatModel, LLMError, TurnBudgetSpent, get_llm
 from interviews.ai.registry import ServiceError
 from interviews.bank.loader import ensure_bank_loaded
 from interviews.catalog import DIFFICULTIES, POSITION_LABELS, topic_label
@@ -68,8 +70,16 @@ class DjangoQuestionSource:
         self.rng = rng if rng is not None else random.Random()
         # Why a question did not come from where the candidate might expect (e.g. LLM down); for the UI.
         self.notices: list[str] = []
+        # Where each question this source gave came from, in order: Question.Source values.
+        self.sources: list[str] = []
 
     def next_question(self, *, kind: str, exclude_ids: Collection[int]) -> QuestionRef | None:
+        question = self._from_bank(kind=kind, exclude_ids=exclude_ids)
+        if question is not None:
+            self.sources.append(Question.Source.BANK)
+        return question
+
+    def _from_bank(self, *, kind: str, exclude_ids: Collection[int]) -> QuestionRef | None:
         excluded = set(exclude_ids) | self._asked_in_session()
         candidates = [
             row
@@ -139,6 +149,21 @@ class GeneratedQuestionInvalid(ValueError):
     """The LLM's output is not a usable question."""
 
 
+class GeneratedQuestion(BaseModel):
+    """The JSON schema the LLM's reply is held to (servers constrain decoding to it); parse_generated_question
+    still checks every reply, since not every server honours a schema."""
+
+    text: str = Field(min_length=15, max_length=500)
+    reference_answer: str = Field(min_length=20, max_length=1500)
+    key_points: list[str] = Field(min_length=1, max_length=6)
+    hint: str = Field(min_length=5, max_length=400)
+
+
+_REPAIR = (
+    "That reply could not be used: {error}\nReply again with only the JSON object, with every field as asked."
+)
+
+
 def parse_generated_question(reply: str) -> dict[str, Any]:
     """The {text, reference_answer, key_points, hint} object in an LLM reply, checked field by field."""
     # Models often wrap JSON in prose or a ```json fence: take the outermost object.
@@ -192,26 +217,39 @@ class GeneratingQuestionSource(DjangoQuestionSource):
         if kind == Question.Kind.TOPIC:
             generated = self._generate(exclude_ids=exclude_ids)
             if generated is not None:
+                self.sources.append(Question.Source.GENERATED)
                 return _to_ref(generated)
         return super().next_question(kind=kind, exclude_ids=exclude_ids)
 
     def _generate(self, *, exclude_ids: Collection[int]) -> Question | None:
         asked_ids = set(exclude_ids) | self._asked_in_session() | self._asked_recently()
         asked = list(Question.objects.filter(pk__in=asked_ids).values_list("text", flat=True))
+        messages = self._messages(asked=asked)
         for attempt in range(1, self.attempts + 1):
             try:
-                reply = self.llm.chat(self._messages(asked=asked), max_tokens=512, temperature=0.7)
+                reply = self.llm.chat(messages, max_tokens=512, temperature=0.7, schema=GeneratedQuestion)
                 fields = parse_generated_question(reply)
+            except TurnBudgetSpent as error:
+                logger.warning("Question generation too slow, using the bank: %s", error)
+                self.notices.append("The question generator took too long; this question is from the bank.")
+                return None
             except LLMError as error:
                 logger.warning("Question generation failed, using the bank: %s", error)
                 self.notices.append("The question generator was unavailable; this question is from the bank.")
                 return None
             except GeneratedQuestionInvalid as error:
                 logger.warning("Generated question rejected (attempt %s): %s", attempt, error)
+                # The model sees its reply and what was wrong with it, rather than the same prompt again.
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": reply},
+                    {"role": "user", "content": _REPAIR.format(error=error)},
+                ]
                 continue
             if is_duplicate_question(fields["text"], asked):
                 logger.info("Generated question repeats one already asked (attempt %s)", attempt)
                 asked.append(fields["text"])
+                messages = self._messages(asked=asked)
                 continue
             return Question.objects.create(
                 kind=Question.Kind.TOPIC,

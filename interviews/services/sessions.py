@@ -23,10 +23,11 @@ from django.utils import timezone
 from accounts.selectors import cohort_for_practice
 from interviews import engine
 from interviews.ai import stt, tts, vision
+from interviews.ai.llm import turn_budget
 from interviews.ai.registry import InputError, ServiceError
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import EngineConfig, InterviewState, Outcome
-from interviews.models import ExpressionSample, InterviewSession, Turn
+from interviews.models import ExpressionSample, InterviewSession, Question, Turn
 from interviews.services.grading import get_grader
 from interviews.services.questions import question_source_for
 from interviews.services.reporting import build_report
@@ -136,7 +137,8 @@ def start_interview(
     )
     # The first question is chosen before the row exists, so a slow LLM holds no database lock.
     source = _source_for(session)
-    state, outcome = engine.start(engine_config(), source)
+    with turn_budget():
+        state, outcome = engine.start(engine_config(), source)
     if state.finished:
         raise ServiceError(
             "no questions", user_message="There are no questions for this topic yet. Please pick another."
@@ -145,8 +147,9 @@ def start_interview(
     source_notices = list(getattr(source, "notices", []))
     session.engine_state = state.to_dict()
     session.stage = state.stage
-    session.providers = {"questions": type(source).__name__}
+    session.providers = {"questions": _question_sources("", source)}
     session.fallback_count = len(source_notices)
+    session.start_notices = source_notices
     with transaction.atomic():
         session.save()
     return session
@@ -225,14 +228,15 @@ def submit_answer(
 
     grader = _TimedGrader(get_grader())
     try:
-        new_state, outcome = engine.answer(
-            _state_of(session),
-            text,
-            config=engine_config(),
-            source=source,
-            grader=grader,
-            answer_id=submission_id,
-        )
+        with turn_budget():  # grading and the next question share the turn's time for the LLM
+            new_state, outcome = engine.answer(
+                _state_of(session),
+                text,
+                config=engine_config(),
+                source=source,
+                grader=grader,
+                answer_id=submission_id,
+            )
     except engine.InterviewOver:
         return _snapshot(session, notices=[FINISHED_NOTICE])
     if outcome.grade is not None:
@@ -262,7 +266,10 @@ def submit_answer(
                     backends=backends,
                     notices=notices,
                 )
-            _save_state(locked, new_state, backends=backends, fallbacks=fallbacks)
+            providers = dict(backends)
+            if source.sources:
+                providers["questions"] = _question_sources(locked.providers.get("questions", ""), source)
+            _save_state(locked, new_state, backends=providers, fallbacks=fallbacks)
     except IntegrityError:
         # A concurrent submit of the same attempt won the race (databases without row locks, e.g. SQLite).
         logger.info("Duplicate submit for session %s ignored", session.pk)
@@ -272,6 +279,14 @@ def submit_answer(
     if new_state.finished:
         build_report(session=locked)
     return _snapshot(locked, notices=notices, transcript=text, outcome=outcome)
+
+
+def _question_sources(recorded: str, source) -> str:
+    """Where the session's questions came from so far: "bank", "generated" or "bank, generated"."""
+    known = {Question.Source.BANK.value, Question.Source.GENERATED.value}
+    seen = {part.strip() for part in recorded.split(",")} & known
+    seen |= {str(origin) for origin in getattr(source, "sources", [])}
+    return ", ".join(sorted(seen))
 
 
 def _already_handled(session: InterviewSession, submission_id: str) -> bool:
@@ -456,6 +471,9 @@ def _snapshot(
     else:
         last_verdict = latest.verdict if latest else ""
     finished = not session.is_active
+    if notices is None and latest is None and not finished:
+        # Before the first answer the page shows why the first question came from where it did.
+        notices = list(session.start_notices)
     return LiveState(
         session_id=session.pk,
         status=session.status,

@@ -56,3 +56,29 @@ def test_overview_on_an_empty_site_is_zero_filled():
     assert [n for _, n in overview.days] == [0] * 7
     assert overview.fallback_total == 0 and overview.providers == []
     assert not InterviewSession.objects.exists()
+
+
+def test_a_provider_that_refuses_its_configuration_is_listed_for_the_administrator(admin_client):
+    from interviews.ai.llm import GuardedChat, LLMError, OpenAICompatibleChat
+    from tests.interviews.ai.conftest import FakeProvider
+
+    server = FakeProvider()
+    server.thread.start()
+    server.answer_json({"error": {"message": "Incorrect API key provided: sk-wrong"}}, status=401)
+    llm = GuardedChat(OpenAICompatibleChat(base_url=server.url + "/v1", model="gpt-4o-mini", timeout=5.0))
+    try:
+        for _ in range(3):
+            with pytest.raises(LLMError):
+                llm.chat([{"role": "user", "content": "Ask me a question."}])
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+
+    response = admin_client.get(reverse("analytics:admin_overview"))
+
+    problems = response.context["overview"].configuration_problems
+    assert [(p.service, p.backend, p.status, p.count) for p in problems] == [
+        ("llm", "OpenAICompatibleChat", 401, 1)
+    ]
+    html = response.content.decode()
+    assert 'id="configuration-errors"' in html and "Incorrect API key provided" in html

@@ -46,9 +46,10 @@ def test_the_configured_llm_is_built_from_settings(ai_services, fake_provider):
 
     chat_model = llm.get_llm()
 
-    assert isinstance(chat_model, OpenAICompatibleChat)
+    assert isinstance(chat_model, llm.GuardedChat)  # behind the breaker and the turn budget
+    assert isinstance(chat_model.backend, OpenAICompatibleChat)
     assert isinstance(chat_model, ChatModel)
-    assert chat_model is llm.get_llm()  # built once
+    assert chat_model.backend is llm.get_llm().backend  # built once
 
 
 # --------------------------------------------------------------------------- OpenAI-compatible server

@@ -28,7 +28,7 @@ class ScriptedChat:
         self.replies = list(replies or [])
         self.calls: list[list[dict]] = []
 
-    def chat(self, messages, *, max_tokens=512, temperature=0.2):
+    def chat(self, messages, *, max_tokens=512, temperature=0.2, schema=None, timeout=None):
         self.calls.append(copy.deepcopy(messages))
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):
@@ -99,6 +99,24 @@ def test_a_malformed_reply_is_retried_once(embedding_grader, primary_key):
     assert grade.verdict == "correct"
     assert len(chat.calls) == 2
     assert chat.calls[1][-2] == {"role": "assistant", "content": "The answer is mostly right."}
+    repair = chat.calls[1][-1]["content"]
+    assert "no JSON object in the reply" in repair  # the model is shown what was wrong, not the same prompt
+    assert chat.calls[1][:-2] == chat.calls[0]
+
+
+def test_every_request_asks_for_json_of_the_verdict_schema(embedding_grader, primary_key):
+    from interviews.services.grading import LLMVerdict
+
+    schemas = []
+
+    class SchemaRecordingChat(ScriptedChat):
+        def chat(self, messages, *, schema=None, **options):
+            schemas.append(schema)
+            return super().chat(messages, **options)
+
+    LLMGrader(SchemaRecordingChat(["{}", _reply()]), embedding_grader).grade(primary_key, ANSWER)
+
+    assert schemas == [LLMVerdict, LLMVerdict]
 
 
 @pytest.mark.parametrize(
@@ -203,5 +221,5 @@ def test_with_an_llm_configured_the_llm_grader_falls_back_to_the_embedding_grade
     grader = get_grader()
 
     assert isinstance(grader, LLMGrader)
-    assert isinstance(grader.llm, ScriptedChat)
+    assert isinstance(grader.llm.backend, ScriptedChat)
     assert isinstance(grader.fallback, EmbeddingGrader)

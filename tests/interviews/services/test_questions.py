@@ -190,7 +190,7 @@ class ScriptedChatModel:
         self.replies = list(replies)
         self.prompts: list[list[dict]] = []
 
-    def chat(self, messages, *, max_tokens: int = 512, temperature: float = 0.2) -> str:
+    def chat(self, messages, *, max_tokens=512, temperature=0.2, schema=None, timeout=None) -> str:
         self.prompts.append(messages)
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):
@@ -248,6 +248,11 @@ def test_malformed_output_falls_back_to_the_bank_and_stores_nothing(java_session
     assert source.notices == [
         "The question generator gave no usable new question; this one is from the bank."
     ]
+    assert source.sources == [Question.Source.BANK]
+    # The retry shows the model its reply and the parse error: never the same prompt twice.
+    assert llm.prompts[1][:-2] == llm.prompts[0]
+    assert llm.prompts[1][-2] == {"role": "assistant", "content": '{"text": "Half a question'}
+    assert "no JSON object" in llm.prompts[1][-1]["content"]
 
 
 def test_a_generated_duplicate_of_an_asked_question_is_rejected(java_session):

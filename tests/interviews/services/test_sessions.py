@@ -54,7 +54,7 @@ def test_start_creates_the_session_state_and_the_first_general_question():
     assert state.question_text == question.text
     assert state.interviewer_message.startswith("Hello Ada!") and question.text in state.interviewer_message
     assert state.history == [] and state.notices == []
-    assert session.providers == {"questions": "DjangoQuestionSource"}
+    assert session.providers == {"questions": "bank"}
 
 
 def test_typed_answers_advance_the_interview_and_write_turns():
