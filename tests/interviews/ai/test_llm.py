@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 import respx
+from pydantic import BaseModel
 
 from interviews.ai import llm
 from interviews.ai.llm import ChatModel, HuggingFaceChat, LLMError, OpenAICompatibleChat
@@ -156,3 +157,61 @@ def test_hugging_face_chat_can_target_a_self_hosted_endpoint(fake_provider):
 
     assert answer == "Describe a hash map."
     assert fake_provider.requests[0][0].endswith("/chat/completions")
+
+
+# --------------------------------------------------------------------------- structured output
+
+
+class Verdict(BaseModel):
+    verdict: str
+    score: float
+
+
+def test_hugging_face_chat_asks_tgi_for_json_of_the_schema():
+    with respx.mock() as router:
+        route = router.post(HF_CHAT).mock(
+            return_value=httpx.Response(200, json=completion('{"verdict": "correct", "score": 1}'))
+        )
+
+        HuggingFaceChat(token="hf_test", timeout=5.0).chat(QUESTION, schema=Verdict)
+
+    sent = json.loads(route.calls.last.request.content)
+    assert sent["response_format"]["type"] == "json_schema"
+    assert sent["response_format"]["json_schema"]["schema"]["required"] == ["verdict", "score"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("json_schema", "json_schema"), ("json_object", "json_object"), ("none", None)],
+)
+def test_the_structured_output_setting_picks_what_the_server_is_asked(fake_provider, mode, expected):
+    fake_provider.answer_json(completion('{"verdict": "correct", "score": 1}'))
+    chat_model = OpenAICompatibleChat(
+        base_url=fake_provider.url + "/v1", model="llama3", timeout=5.0, structured_output=mode
+    )
+
+    chat_model.chat(QUESTION, schema=Verdict)
+    chat_model.chat(QUESTION)  # no schema: plain text asked for
+
+    with_schema, without = (json.loads(body) for _, body, _ in fake_provider.requests)
+    assert (with_schema.get("response_format") or {}).get("type") == expected
+    assert "response_format" not in without
+
+
+def test_an_unknown_structured_output_setting_is_refused():
+    with pytest.raises(LLMError):
+        OpenAICompatibleChat(base_url="http://127.0.0.1:9/v1", model="m", structured_output="xml")
+
+
+def test_past_the_turn_budget_the_caller_stops_waiting_and_the_late_reply_is_dropped(fake_provider):
+    fake_provider.answer_json(completion("a late question"), delay=2.0)
+    guarded = llm.GuardedChat(
+        OpenAICompatibleChat(base_url=fake_provider.url + "/v1", model="m", timeout=30.0)
+    )
+
+    with llm.turn_budget(0.3), pytest.raises(llm.TurnBudgetSpent):
+        guarded.chat(QUESTION)
+    with llm.turn_budget(0.0), pytest.raises(llm.TurnBudgetSpent):
+        guarded.chat(QUESTION)  # nothing left: the server is not asked at all
+
+    assert len(fake_provider.requests) == 1
