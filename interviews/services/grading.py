@@ -444,7 +444,9 @@ class LLMVerdict(BaseModel):
     """The JSON the LLM must return."""
 
     verdict: Literal["correct", "partial", "incorrect"]
-    score: float = Field(ge=0.0, le=1.0)
+    # Servers that turn the schema into a grammar (llama.cpp) ignore a number's bounds but keep an enum: the
+    # schema sent lists the scores a model may give, so decoding itself stays within 0-1.
+    score: float = Field(ge=0.0, le=1.0, json_schema_extra={"enum": [0, 0.25, 0.5, 0.75, 1]})
     missing_points: list[str] = Field(default_factory=list)
     hint: str = ""
     praise: str = ""

@@ -6,7 +6,7 @@ import json
 import logging
 import random
 from collections.abc import Collection
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -155,7 +155,7 @@ class GeneratedQuestion(BaseModel):
 
     text: str = Field(min_length=15, max_length=500)
     reference_answer: str = Field(min_length=20, max_length=1500)
-    key_points: list[str] = Field(min_length=1, max_length=6)
+    key_points: list[Annotated[str, Field(min_length=3, max_length=200)]] = Field(min_length=1, max_length=6)
     hint: str = Field(min_length=5, max_length=400)
 
 

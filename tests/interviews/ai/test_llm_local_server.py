@@ -22,6 +22,7 @@ from interviews.services.grading import EmbeddingGrader, LLMGrader, LLMVerdict, 
 from interviews.services.questions import (
     GeneratedQuestion,
     GeneratingQuestionSource,
+    _to_ref,
     parse_generated_question,
 )
 from tests.factories import InterviewSessionFactory, QuestionFactory
