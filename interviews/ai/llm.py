@@ -240,6 +240,9 @@ class OpenAICompatibleChat:
             timeout=timeout,
             max_retries=max_retries,
         )
+        # The first `client.chat` imports all of openai's resources (seconds on a busy machine): done here,
+        # when the backend is built, rather than inside a turn's time budget.
+        _ = self.client.chat.completions
 
     def chat(
         self,
