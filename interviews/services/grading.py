@@ -447,9 +447,13 @@ class LLMVerdict(BaseModel):
     # Servers that turn the schema into a grammar (llama.cpp) ignore a number's bounds but keep an enum: the
     # schema sent lists the scores a model may give, so decoding itself stays within 0-1.
     score: float = Field(ge=0.0, le=1.0, json_schema_extra={"enum": [0, 0.25, 0.5, 0.75, 1]})
-    missing_points: list[str] = Field(default_factory=list)
-    hint: str = ""
-    praise: str = ""
+    # Lengths in the schema sent only (not checked here): a grammar then closes every string in time, so a
+    # small model cannot ramble past max_tokens and cut its own JSON short.
+    missing_points: list[str] = Field(
+        default_factory=list, json_schema_extra={"maxItems": 6, "items": {"type": "string", "maxLength": 120}}
+    )
+    hint: str = Field(default="", json_schema_extra={"maxLength": 300})
+    praise: str = Field(default="", json_schema_extra={"maxLength": 300})
 
     @field_validator("verdict", mode="before")
     @classmethod

@@ -155,7 +155,7 @@ class GeneratedQuestion(BaseModel):
 
     text: str = Field(min_length=15, max_length=500)
     reference_answer: str = Field(min_length=20, max_length=1500)
-    key_points: list[Annotated[str, Field(min_length=3, max_length=200)]] = Field(min_length=1, max_length=6)
+    key_points: list[Annotated[str, Field(min_length=3, max_length=150)]] = Field(min_length=1, max_length=6)
     hint: str = Field(min_length=5, max_length=400)
 
 
@@ -227,7 +227,7 @@ class GeneratingQuestionSource(DjangoQuestionSource):
         messages = self._messages(asked=asked)
         for attempt in range(1, self.attempts + 1):
             try:
-                reply = self.llm.chat(messages, max_tokens=512, temperature=0.7, schema=GeneratedQuestion)
+                reply = self.llm.chat(messages, max_tokens=900, temperature=0.7, schema=GeneratedQuestion)
                 fields = parse_generated_question(reply)
             except TurnBudgetSpent as error:
                 logger.warning("Question generation too slow, using the bank: %s", error)

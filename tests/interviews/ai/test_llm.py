@@ -205,7 +205,9 @@ def test_an_unknown_structured_output_setting_is_refused():
 
 def test_past_the_turn_budget_the_caller_stops_waiting_and_the_late_reply_is_dropped(fake_provider):
     fake_provider.answer_json(completion("a late question"), delay=2.0)
-    guarded = llm.GuardedChat(OpenAICompatibleChat(base_url=fake_provider.url + "/v1", model="m", timeout=30.0))
+    guarded = llm.GuardedChat(
+        OpenAICompatibleChat(base_url=fake_provider.url + "/v1", model="m", timeout=30.0)
+    )
 
     with llm.turn_budget(0.3), pytest.raises(llm.TurnBudgetSpent):
         guarded.chat(QUESTION)
