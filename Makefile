@@ -19,11 +19,12 @@ ENV_FILE ?= .env
 INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.installed-dev
 
-.PHONY: run run-llm test test-llm lint check migrate demo-users collectstatic secret-key bench clean help
+.PHONY: run run-llm cluster test test-llm lint check migrate demo-users collectstatic secret-key bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run     install into $(VENV), migrate, load the question bank, create demo users, serve on http://$(HOST):$(PORT)"
+	@echo "make cluster the multi-process topology on this machine: nginx, 2 daphne, 2 Celery workers, PostgreSQL, Redis (deploy/cluster.py)"
 	@echo "make test    install dev tools and the browser, then ruff check ., ruff format --check ., the import-cycle check and pytest (PYTEST_ARGS=... to narrow)"
 	@echo "make bench   run the benchmarks (prints a table)"
 	@echo "make run-llm like make run, with a local LLM (llama.cpp's llama-server, built once into ~/.cache/interbot/llama)"
@@ -71,6 +72,12 @@ run-llm: $(INSTALLED)
 test-llm: $(DEV_INSTALLED)
 	scripts/llama_server.sh build
 	INTERBOT_LLM_TESTS=1 $(BIN)/pytest -m llm $(PYTEST_ARGS)
+
+# nginx (Debian), 2 daphne web processes, 2 Celery inference workers, PostgreSQL (database interbot_cluster) and
+# a Redis server of its own; CLUSTER_PORT=8080 picks nginx's port (default: a free one). See README, "Production".
+cluster: secret-key $(INSTALLED)
+	bash scripts/install-nginx.sh
+	$(BIN)/python -m deploy.cluster
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .

@@ -84,8 +84,13 @@ AUTH_USER_MODEL = "accounts.User"
 # Channels: in-memory layer unless REDIS_URL is set.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # channels_redis waits 5 s per blocking read, as long as redis-py's default socket timeout: give the
+    # socket more, or an idle receive fails with "Timeout reading from" instead of returning nothing.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -246,6 +251,43 @@ INFERENCE_BULK_WORKERS = env.int("INFERENCE_BULK_WORKERS", default=1)
 INFERENCE_BULK_AUDIO_SECONDS = env.float("INFERENCE_BULK_AUDIO_SECONDS", default=60.0)
 # One answer and one webcam clip in flight per candidate; a slot a lost job never frees expires after this.
 INFERENCE_IN_FLIGHT_TTL = env.int("INFERENCE_IN_FLIGHT_TTL", default=600)
+# --- Celery: with CELERY_BROKER_URL set, speech, grading, reply speech and webcam analysis run on Celery
+# workers (`celery -A interbot_site worker -Q interactive,bulk`); unset, in the threads above (one process).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+if CELERY_BROKER_URL and not REDIS_URL:
+    # Results come back over the channel layer and the jobs are de-duplicated in the cache: both shared.
+    raise environ.ImproperlyConfigured(
+        "CELERY_BROKER_URL needs REDIS_URL (the shared channel layer and cache)."
+    )
+# Results travel over the channel layer (interviews.ai.inference), not a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a job is acknowledged once done: a worker lost mid-job leaves it to another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds one job at a time: nothing waits behind a long one
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Seconds a job may run (soft: the job is stopped and retried; hard: its process is killed), per queue.
+CELERY_INTERACTIVE_TIME_LIMIT = env.int("CELERY_INTERACTIVE_TIME_LIMIT", default=60)
+CELERY_BULK_TIME_LIMIT = env.int("CELERY_BULK_TIME_LIMIT", default=240)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A job taken by a worker that then vanished (no ack) is handed to another after this many seconds:
+    # longer than any job may run, or a slow job would be run twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * CELERY_BULK_TIME_LIMIT),
+    # Redis has no priorities: kombu emulates them with one list per step; 0 is served first.
+    "queue_order_strategy": "priority",
+    "priority_steps": list(range(10)),
+    "sep": ":",
+    # Several deployments (or test runs) may share one Redis server.
+    "global_keyprefix": env("CELERY_KEY_PREFIX", default="interbot:celery:"),
+}
+# How long a web process waits for a job's result before telling the candidate to try again (answer kept).
+CELERY_RESULT_WAIT = env.int("CELERY_RESULT_WAIT", default=180)
+# Deliveries of one job (worker lost, soft time limit, crash) before the candidate is told it failed.
+CELERY_JOB_ATTEMPTS = env.int("CELERY_JOB_ATTEMPTS", default=3)
+# Each worker process loads the speech, voice and grading models when it starts, not on its first job.
+CELERY_WARM_MODELS = env.bool("CELERY_WARM_MODELS", default=True)
+
 # numpy's OpenBLAS threads (the grader's MiniLM): 1, as the pool already runs one job per core; 0 = OpenBLAS default.
 INFERENCE_BLAS_THREADS = env.int("INFERENCE_BLAS_THREADS", default=1)
 

@@ -6,7 +6,10 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
+from interbot_site.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),

@@ -21,6 +21,17 @@ def closed_circuit_breakers():
     breaker.reset_all()
 
 
+def pytest_collection_modifyitems(config, items):
+    """The multi-process tests start a whole topology (minutes): only when asked for by name (-m cluster)."""
+    wanted = config.getoption("-m") or ""
+    if "cluster" in wanted and "not cluster" not in wanted:
+        return
+    skip = pytest.mark.skip(reason="multi-process topology: run with -m cluster (.ci/run does)")
+    for item in items:
+        if "cluster" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def instructor(db):
     return make_instructor(username="teacher")

@@ -5,6 +5,12 @@ Two lanes, so one candidate's heavy upload cannot stall everyone else's answers:
     run_deferred   interactive lane, after any queued verdict: the interviewer's spoken reply
     run_bulk       bulk lane, its own INFERENCE_BULK_WORKERS threads: webcam clips, long recordings
 and `one_at_a_time`, which lets each candidate have at most one job of a kind in flight.
+
+Work that may leave the web process is a *job* (`@job("answer")`, interviews.jobs): a function of JSON
+arguments with a JSON result. Without a broker, a job runs in these lanes like any call. With
+CELERY_BROKER_URL set, the lanes send it to a Celery worker instead (queue "interactive" or "bulk",
+interviews.tasks) and wait for its result on the channel layer: one code path for the work, two ways to run it.
+Jobs with a key (an answer's submission id) run once per key, however often they are asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import heapq
 import itertools
 import logging
@@ -23,10 +30,13 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
 from typing import TypeVar
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections
+
+from interviews.ai.registry import InputError, ServiceError
 
 T = TypeVar("T")
 
@@ -166,8 +176,35 @@ def _submit(lane: str, priority: int, func: Callable[..., T], args: tuple, kwarg
     return get_executor(lane).submit(call, priority=priority)
 
 
+def _start(
+    lane: str, priority: int, func: Callable[..., T], args: tuple, kwargs: dict
+) -> Future | asyncio.Future:
+    """Start `func` in this process's pool, or on a Celery worker when it is a job and a broker is set."""
+    name = getattr(func, "job_name", None)
+    if name and settings.CELERY_BROKER_URL:
+        if args:
+            raise TypeError(f"job {name} takes keyword arguments only")
+        remote = asyncio.ensure_future(_run_remote(name, lane, priority, kwargs))
+        remote.add_done_callback(
+            _retrieved
+        )  # a caller that stopped waiting still frees its slot (one_at_a_time)
+        return remote
+    return _submit(lane, priority, func, args, kwargs)
+
+
+def _retrieved(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()  # read, so asyncio does not log "exception was never retrieved"
+
+
+async def _awaited(started: Future | asyncio.Future) -> T:
+    if isinstance(started, Future):
+        return await asyncio.wrap_future(started)
+    return await asyncio.shield(started)  # the remote job goes on (and is awaited) if the caller leaves
+
+
 async def _run(lane: str, priority: int, func: Callable[..., T], args: tuple, kwargs: dict) -> T:
-    return await asyncio.wrap_future(_submit(lane, priority, func, args, kwargs))
+    return await _awaited(_start(lane, priority, func, args, kwargs))
 
 
 async def run_inference(func: Callable[..., T], /, *args, **kwargs) -> T:
@@ -207,7 +244,7 @@ class Slot:
 
     def __init__(self, free: bool):
         self.free = free
-        self.jobs: list[Future] = []
+        self.jobs: list[Future | asyncio.Future] = []
 
     def __bool__(self) -> bool:
         return self.free
@@ -219,13 +256,13 @@ class Slot:
         return await self._track(BULK, URGENT, func, args, kwargs)
 
     async def _track(self, lane: str, priority: int, func: Callable[..., T], args: tuple, kwargs: dict) -> T:
-        future = _submit(lane, priority, func, args, kwargs)
-        self.jobs.append(future)
-        return await asyncio.wrap_future(future)
+        started = _start(lane, priority, func, args, kwargs)
+        self.jobs.append(started)
+        return await _awaited(started)
 
 
 @contextlib.asynccontextmanager
-async def one_at_a_time(kind: str, owner: object) -> AsyncIterator[Slot]:
+async def one_at_a_time(kind: str, owner: object, *, job: str = "") -> AsyncIterator[Slot]:
     """At most one `kind` job ("answer", "webcam") in flight for `owner` (a user id): yields a falsy Slot, and
     holds nothing, when one already is; the caller then says so and does no work.
 
@@ -236,13 +273,20 @@ async def one_at_a_time(kind: str, owner: object) -> AsyncIterator[Slot]:
     The slot is held until every pool job started through it has finished, even when the caller stops
     waiting (a closed tab must not let its jobs pile up), and in any case expires after
     INFERENCE_IN_FLIGHT_TTL seconds, so a job that never ends, or a crashed process, cannot lock a candidate out.
+
+    `job` names the work (an answer's submission id): the same work asked for again, say after the web process
+    that held the slot was restarted, shares the slot instead of being refused.
     """
     # A cache key, not a process-local lock: with a shared cache (Redis) it holds across processes; add is atomic.
     key = f"interbot:in-flight:{kind}:{owner}"
-    token = uuid.uuid4().hex
+    work = _digest(job) if job else ""
+    token = f"{work}.{uuid.uuid4().hex}"
     if not await _add_slot(key, token, timeout=settings.INFERENCE_IN_FLIGHT_TTL):
-        yield Slot(False)
-        return
+        held = await _held_slot(key) if work else None
+        if not (isinstance(held, str) and held.split(".")[0] == work):
+            yield Slot(False)
+            return
+        token = held  # the same work: share the slot, and free it when done if nobody did
     slot = Slot(True)
     try:
         yield slot
@@ -258,6 +302,10 @@ def _add_slot_now(key: str, token: str, *, timeout: int) -> bool:
     return cache.add(key, token, timeout=timeout)
 
 
+def _held_slot_now(key: str) -> object:
+    return cache.get(key)
+
+
 def _release_slot_now(key: str, token: str) -> None:
     # Only our own slot: once the TTL has passed, another job of this candidate may hold the key.
     if cache.get(key) == token:
@@ -267,19 +315,189 @@ def _release_slot_now(key: str, token: str) -> None:
 # Off the event loop: a shared cache is a network call.
 _add_slot = sync_to_async(_add_slot_now, thread_sensitive=False)
 _release_slot = sync_to_async(_release_slot_now, thread_sensitive=False)
+_held_slot = sync_to_async(_held_slot_now, thread_sensitive=False)
 
 
-def _release_when_done(key: str, token: str, running: list[Future]) -> None:
-    """Free the slot once the last of `running` finishes (called in that job's worker thread)."""
+def _release_when_done(key: str, token: str, running: list[Future | asyncio.Future]) -> None:
+    """Free the slot once the last of `running` finishes (called in that job's pool thread, or on the event
+    loop for a job on a Celery worker)."""
     left = [len(running)]
     lock = threading.Lock()
 
-    def one_done(_: Future) -> None:
+    def one_done(done: Future | asyncio.Future) -> None:
         with lock:
             left[0] -= 1
             last = left[0] == 0
-        if last:
+        if last and isinstance(done, asyncio.Future):
+            asyncio.ensure_future(_release_slot(key, token))  # a cache call: off the event loop
+        elif last:
             _release_slot_now(key, token)
 
     for job in running:
         job.add_done_callback(one_done)
+
+
+# --------------------------------------------------------------------------- jobs, here or on Celery workers
+
+_jobs: dict[str, Callable[..., object]] = {}
+# The one Celery task that runs any job on a worker (interviews.tasks).
+RUN_JOB_TASK = "interviews.run_job"
+QUEUES = {INTERACTIVE: "interactive", BULK: "bulk"}
+# Told to the candidate when a job of theirs had to be run again (a worker lost, a time limit hit).
+RETRIED_NOTICE = "A server handling your answer stopped, so it was handled again; nothing was lost."
+TOOK_TOO_LONG = "That is taking longer than it should."
+FAILED = "Something went wrong while handling your answer."
+RESULT_SECONDS = 10 * 60  # how long a job's result is kept for a repeated request (the same submission id)
+
+
+def job(
+    name: str, *, key: Callable[..., str] | None = None
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Mark `func` as a job that may run on a Celery worker: keyword arguments and result must be JSON.
+
+    `key(**kwargs)` names the work it does (for an answer: interview and submission id; "" for none): a second
+    request for the same key, while the first runs or soon after, gets the first one's result, not a second run.
+    """
+
+    def register(func: Callable[..., T]) -> Callable[..., T]:
+        func.job_name = name  # type: ignore[attr-defined]
+        func.job_key = key  # type: ignore[attr-defined]
+        _jobs[name] = func
+        return func
+
+    return register
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _work_of(name: str, kwargs: dict) -> str:
+    """The de-duplication key of one request: its job's key, or a fresh one (every request is new work)."""
+    key = getattr(_jobs.get(name), "job_key", None)
+    named = key(**kwargs) if key else ""
+    return _digest(f"{name}\x00{named}" if named else uuid.uuid4().hex)
+
+
+def _cache_key(work: str, what: str) -> str:
+    return f"interbot:job:{work}:{what}"
+
+
+def _group(work: str) -> str:
+    return f"inference-{work}"
+
+
+def _claim_now(work: str) -> bool:
+    """True for the first request of this work (it sends the task); later ones only wait for its result."""
+    return cache.add(_cache_key(work, "claim"), 1, timeout=settings.CELERY_RESULT_WAIT)
+
+
+def _send_now(name: str, kwargs: dict, work: str, lane: str, priority: int) -> None:
+    from interbot_site.celery import app
+
+    limit = settings.CELERY_BULK_TIME_LIMIT if lane == BULK else settings.CELERY_INTERACTIVE_TIME_LIMIT
+    app.send_task(
+        RUN_JOB_TASK,
+        kwargs={"name": name, "kwargs": kwargs, "work": work},
+        queue=QUEUES[lane],
+        priority=min(priority, 9),  # kombu's Redis priority steps: 0 first ... 9 last
+        soft_time_limit=limit,
+        time_limit=limit + 15,  # past the soft limit, the worker process is killed and the job redelivered
+    )
+
+
+_claim = sync_to_async(_claim_now, thread_sensitive=False)
+_send = sync_to_async(_send_now, thread_sensitive=False)
+_cached_reply = sync_to_async(lambda work: cache.get(_cache_key(work, "result")), thread_sensitive=False)
+
+
+async def _run_remote(name: str, lane: str, priority: int, kwargs: dict) -> object:
+    """Send job `name` to a worker (unless the same work is already on its way) and await its result,
+    which comes back over the channel layer to everyone waiting for that work."""
+    work = _work_of(name, kwargs)
+    layer = get_channel_layer()
+    channel = await layer.new_channel("inference.")
+    # Listen before asking, and look for a result only then: a result is either seen here or cached.
+    await layer.group_add(_group(work), channel)
+    try:
+        reply = await _cached_reply(work)
+        if reply is None:
+            if await _claim(work):
+                await _send(name, kwargs, work, lane, priority)
+            try:
+                async with asyncio.timeout(settings.CELERY_RESULT_WAIT):
+                    reply = (await layer.receive(channel))["reply"]
+            except TimeoutError:
+                raise ServiceError(f"no result of job {name} in time", user_message=TOOK_TOO_LONG) from None
+    finally:
+        await layer.group_discard(_group(work), channel)
+    return _unpacked(reply)
+
+
+def _unpacked(reply: dict) -> object:
+    """A job's result as the caller would get it in this process: its value, or its exception raised."""
+    if reply.get("error") == "input":
+        raise InputError(reply.get("message", ""), user_message=reply.get("user_message"))
+    if reply.get("error"):
+        raise ServiceError(reply.get("message", ""), user_message=reply.get("user_message") or FAILED)
+    value = reply.get("value")
+    if reply.get("retried") and isinstance(value, dict) and isinstance(value.get("notices"), list):
+        value["notices"].append(RETRIED_NOTICE)
+    return value
+
+
+def perform_job(
+    name: str,
+    kwargs: dict,
+    work: str,
+    *,
+    retry: Callable[[], BaseException],
+    on_retry: Callable[[dict], None] = lambda kwargs: None,
+) -> dict:
+    """Run a job on a Celery worker (interviews.tasks) and send its result to every web process waiting.
+
+    A result already computed is sent again, not recomputed. Each delivery counts as an attempt (a worker
+    lost mid-job is one): after CELERY_JOB_ATTEMPTS the job fails for good, and the candidate is told.
+    An unexpected error raises `retry()` (Celery's) while attempts are left.
+    """
+    reply = cache.get(_cache_key(work, "result"))
+    if reply is None:
+        attempts_key = _cache_key(work, "attempts")
+        cache.add(attempts_key, 0, timeout=RESULT_SECONDS)
+        attempt = cache.incr(attempts_key)
+        reply = _attempt(name, kwargs, work, attempt, retry=retry, on_retry=on_retry)
+        if "value" in reply:
+            cache.set(_cache_key(work, "result"), reply, timeout=RESULT_SECONDS)
+        cache.delete_many([attempts_key, _cache_key(work, "claim")])
+    async_to_sync(get_channel_layer().group_send)(_group(work), {"type": "inference.result", "reply": reply})
+    return reply
+
+
+def _attempt(
+    name: str,
+    kwargs: dict,
+    work: str,
+    attempt: int,
+    *,
+    retry: Callable[[], BaseException],
+    on_retry: Callable[[dict], None],
+) -> dict:
+    logger.info("job %s work=%s attempt %d", name, work, attempt)  # work: the de-duplication key
+    if attempt > settings.CELERY_JOB_ATTEMPTS:
+        logger.error("job %s failed %d times: given up", name, attempt - 1)
+        return {"error": "service", "message": f"{name}: gave up after {attempt - 1} attempts"}
+    if attempt > 1:
+        logger.warning("job %s: attempt %d", name, attempt)
+        on_retry(kwargs)
+    try:
+        value = _jobs[name](**kwargs)
+    except InputError as problem:
+        return {"error": "input", "message": str(problem), "user_message": problem.user_message}
+    except ServiceError as problem:  # the registry's fallback failed too: running it again would not help
+        return {"error": "service", "message": str(problem), "user_message": problem.user_message}
+    except Exception as problem:
+        logger.exception("job %s failed (attempt %d)", name, attempt)
+        if attempt < settings.CELERY_JOB_ATTEMPTS:
+            raise retry() from problem
+        return {"error": "service", "message": f"{name}: {problem!r}"}
+    return {"value": value, "retried": attempt > 1}

@@ -1,5 +1,5 @@
 """The live interview's Gradio callbacks: check the Django user owns the interview (interviews.live.identity),
-call interviews.services.sessions in the inference pool, publish the new LiveState to the websocket group and
+run the interview's jobs (interviews.jobs: in the inference pool, or on Celery workers), publish the new LiveState to the websocket group and
 render it (interviews.live.render). interviews.live.app wires them to the components.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,8 +16,8 @@ import gradio as gr
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from interviews import uploads
-from interviews.ai import media
+from interviews import jobs, uploads
+from interviews.ai import media, shared_files
 from interviews.ai.inference import one_at_a_time, run_deferred, run_inference
 from interviews.ai.registry import InputError, ServiceError
 from interviews.live import events
@@ -56,7 +55,7 @@ STILL_ANSWERING = (
 )
 STILL_ANALYSING = "Still analysing your last webcam clip, so this one was skipped."
 # Inside Gradio's upload folder, so Gradio serves the file where it is and it can be granted to its session.
-_VOICE_DIR = Path(uploads.upload_folder()) / "interbot-voice"
+_VOICE_DIR = Path(jobs.voice_folder())
 _VOICE_MAX_AGE_SECONDS = 15 * 60
 
 
@@ -129,23 +128,14 @@ def _is_long_recording(audio_path: str) -> bool:
 _long_recording = sync_to_async(_is_long_recording, thread_sensitive=False)
 
 
-def voice_file(text: str, session=None) -> str | None:
-    """Speak `text` into a temporary file Gradio can serve; None when there is nothing to say or TTS fails.
-
-    Pass the session when `text` replies to an answer, so the turn records the speech latency."""
-    if not text.strip():
-        return None
-    try:
-        audio, mime = sessions.speak(text=text, session=session)
-    except ServiceError as error:
-        logger.warning("TTS failed, the page shows text only: %s", error)
-        return None
-    _VOICE_DIR.mkdir(parents=True, exist_ok=True)
+def _voice_file_from(reference: str) -> str:
+    """A file Gradio can serve, from the reply_speech job's audio (already one when the job ran here)."""
     prune_voice_files()
-    suffix = ".mp3" if "mpeg" in mime or "mp3" in mime else ".ogg" if "ogg" in mime else ".wav"
-    with tempfile.NamedTemporaryFile(dir=_VOICE_DIR, suffix=suffix, delete=False) as handle:
-        handle.write(audio)
-    return handle.name
+    return shared_files.fetch(reference, folder=str(_VOICE_DIR))
+
+
+_voice_file = sync_to_async(_voice_file_from, thread_sensitive=False)
+_share = sync_to_async(shared_files.share, thread_sensitive=False)
 
 
 def prune_voice_files() -> None:
@@ -160,10 +150,18 @@ def prune_voice_files() -> None:
 
 
 async def _spoken(request: gr.Request, text: str, session=None) -> str | None:
-    """`voice_file` after any queued verdict, granted to the requesting session (the only one that may fetch it)."""
-    path = await run_deferred(voice_file, text, session)
-    if path:
-        await uploads.agrant_files([path], owner=uploads.session_owner(dict(request.cookies)))
+    """`text` spoken into a file after any queued verdict, granted to the requesting session (the only one
+    that may fetch it); None when there is nothing to say or TTS fails. Pass the session when `text` replies
+    to an answer, so the turn records the speech latency."""
+    if not text.strip():
+        return None
+    try:
+        spoken = await run_deferred(jobs.reply_speech, text=text, session_id=session.pk if session else None)
+    except ServiceError as error:
+        logger.warning("TTS failed, the page shows text only: %s", error)
+        return None
+    path = await _voice_file(spoken["audio"])
+    await uploads.agrant_files([path], owner=uploads.session_owner(dict(request.cookies)))
     return path
 
 
@@ -308,7 +306,9 @@ class LiveCallbacks:
             yield self.refused()
             return
         pk = session.pk
-        async with one_at_a_time("answer", session.owner_id) as slot:
+        submission_id = draft_id or uuid.uuid4().hex
+        # The same submission again (its web process restarted meanwhile) joins the job still in flight.
+        async with one_at_a_time("answer", session.owner_id, job=f"{pk}:{submission_id}") as slot:
             if not slot:  # another tab or client of this candidate is being answered: keep this answer
                 yield {ui.error: error_html(STILL_ANSWERING)}
                 return
@@ -325,13 +325,15 @@ class LiveCallbacks:
                 lane = (
                     slot.run_bulk if audio_path and await _long_recording(audio_path) else slot.run_inference
                 )
-                state = await lane(
-                    sessions.submit_answer,
-                    session=session,
-                    text=text or None,
-                    audio_path=audio_path,
-                    submission_id=draft_id or uuid.uuid4().hex,
-                    reply_to_finish_question=finish_reply,
+                state = sessions.LiveState(
+                    **await lane(
+                        jobs.answer,
+                        session_id=pk,
+                        text=text or None,
+                        audio=await _share(audio_path),
+                        submission_id=submission_id,
+                        reply_to_finish_question=finish_reply,
+                    )
                 )
             except InputError as problem:
                 yield self._answer_controls_back(problem.user_message)
@@ -423,8 +425,8 @@ class LiveCallbacks:
             if not slot:
                 return {ui.error: error_html(STILL_ANALYSING)}
             try:
-                state = await slot.run_bulk(
-                    sessions.record_expressions, session=session, video_path=video_path
+                state = sessions.LiveState(
+                    **await slot.run_bulk(jobs.expressions, session_id=pk, video=await _share(video_path))
                 )
             except ServiceError as problem:  # InputError included: no face, unreadable clip…
                 return {ui.error: error_html(problem.user_message)}
