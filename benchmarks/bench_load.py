@@ -13,6 +13,12 @@ LOAD_TURN_TIMEOUT seconds (120), LOAD_SEED (7), LOAD_RAMP_SECONDS (0: every cand
 worst case; 30: arrivals spread evenly over 30 s, as a class trickling in), DATABASE_URL (default: a fresh SQLite file),
 INFERENCE_WORKERS (passed to the server, as are the other settings' env vars: STT_BEAM_SIZE, STT_CPU_THREADS,
 TTS_THREADS, TTS_CACHE_SENTENCES, INFERENCE_BLAS_THREADS). Loopback only.
+
+LOAD_TOPOLOGY=cluster runs the same candidates against the multi-process topology of `make cluster`
+(deploy/cluster.py: nginx, LOAD_WEBS daphne processes (2), LOAD_WORKERS Celery workers (2) of one process each,
+PostgreSQL database interbot_bench_load, its own Redis) and reports the CPU-seconds per turn of the web and of the
+worker processes. LOAD_SWEEP=2,4,8 runs one measured phase per number of candidates (fresh candidates each, on the
+same server) and reports the most candidates sustained at p95 verdict <= 3 s, per inference core.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -464,16 +472,24 @@ async def _run_candidates(
     return await asyncio.gather(*tasks)
 
 
-def _server_timings(database_url: str) -> dict[str, list[float]]:
+def _server_timings(database_url: str, *, since_id: int = 0) -> dict[str, list[float]]:
     """Inside the server: speech-to-text and grading time of every spoken turn, as the Turn rows record them."""
-    if not database_url.startswith("sqlite:///"):
-        return {}
-    import sqlite3
+    query = (
+        "SELECT stt_ms, eval_ms, tts_ms FROM interviews_turn WHERE input_mode = 'spoken' "
+        f"AND id > {int(since_id)}"
+    )
+    if database_url.startswith("postgres"):
+        import psycopg
 
-    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
-        rows = connection.execute(
-            "SELECT stt_ms, eval_ms, tts_ms FROM interviews_turn WHERE input_mode = 'spoken'"
-        ).fetchall()
+        with psycopg.connect(database_url) as connection:
+            rows = connection.execute(query).fetchall()
+    elif database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+            rows = connection.execute(query).fetchall()
+    else:
+        return {}
     return {
         "server: speech to text (Turn.stt_ms)": [r[0] / 1000 for r in rows if r[0] is not None],
         "server: grading (Turn.eval_ms)": [r[1] / 1000 for r in rows if r[1] is not None],
@@ -512,8 +528,8 @@ def _pool_timings(server_log: str) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {}
     for name, waited, ran in _POOL_LINE.findall(server_log):
         job = {
-            "submit_answer": "verdict work (submit_answer)",
-            "voice_file": "reply speech (voice_file)",
+            "answer": "verdict work (answer job)",
+            "reply_speech": "reply speech (reply_speech job)",
         }.get(name)
         if job:
             found.setdefault(f"pool: queue wait, {job}", []).append(float(waited))
@@ -528,6 +544,92 @@ def _cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds of a process group (a Celery worker: its main process and its pool processes), Linux /proc;
+    pool processes that already exited count through their parent's cutime / cstime."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
+    return total
+
+
+@dataclass
+class Site:
+    """Where the candidates go, and how much CPU its web and inference processes have used so far."""
+
+    base_url: str
+    env: dict[str, str]
+    web_pids: list[int]
+    worker_pgids: list[int]
+    inference_cores: int
+    log: Path
+
+    def cpu(self) -> tuple[float, float]:
+        web = sum(_cpu_seconds(pid) or 0.0 for pid in self.web_pids)
+        return web, sum(_group_cpu_seconds(pgid) for pgid in self.worker_pgids)
+
+
+@contextmanager
+def _site(topology: str, workdir: Path) -> Iterator[Site]:
+    if topology == "cluster":
+        sys.path.insert(0, str(ROOT))
+        from deploy.cluster import Cluster
+
+        workers = _env_int("LOAD_WORKERS", 2)
+        with Cluster(
+            database="interbot_bench_load",
+            folder=workdir / "cluster",
+            webs=_env_int("LOAD_WEBS", 2),
+            workers=workers,
+            fresh_database=True,
+            env={"INTERVIEW_MAX_QUESTIONS": _server_env(workdir)["INTERVIEW_MAX_QUESTIONS"]},
+        ) as cluster:
+            names = [n for n in cluster.processes if n.startswith("web")]
+            yield Site(
+                base_url=cluster.url,
+                env=cluster.env,
+                web_pids=[cluster.processes[n].pid for n in names],
+                worker_pgids=[cluster.processes[n].pid for n in cluster.worker_names],
+                inference_cores=workers,  # one worker process per worker (--concurrency=1)
+                log=cluster.folder / "web1.log",
+            )
+        return
+    env = _server_env(workdir)
+    process, base_url = _start_server(env, workdir)
+    try:
+        yield Site(
+            base_url=base_url,
+            env=env,
+            web_pids=[process.pid],
+            worker_pgids=[],
+            inference_cores=os.cpu_count() or 1,
+            log=workdir / "daphne.log",
+        )
+    finally:
+        _stop_server(process)
+
+
+def _last_turn_id(database_url: str) -> int:
+    query = "SELECT COALESCE(MAX(id), 0) FROM interviews_turn"
+    if database_url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(database_url) as connection:
+            return connection.execute(query).fetchone()[0]
+    import sqlite3
+
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+        return connection.execute(query).fetchone()[0]
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -550,57 +652,85 @@ def _summary(name: str, values: list[float]) -> dict:
 
 def run() -> list[dict]:
     candidates = _env_int("LOAD_CANDIDATES", 20)
+    levels = [int(n) for n in os.environ.get("LOAD_SWEEP", "").split(",") if n.strip()] or [candidates]
+    topology = os.environ.get("LOAD_TOPOLOGY", "single")
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        workdir = Path(tmp)
+        wav = _spoken_answer(workdir / "answer.wav")
+        with _site(topology, workdir) as site:
+            for level in levels:
+                rows += _phase(site, wav, level, topology=topology)
+            server_log = site.log.read_text(errors="replace") if site.log.exists() else ""
+            SERVER_LOG_COPY.parent.mkdir(parents=True, exist_ok=True)
+            SERVER_LOG_COPY.write_text(server_log)
+    if len(levels) > 1:
+        rows.insert(0, _capacity(rows, topology))
+    return rows
+
+
+def _capacity(rows: list[dict], topology: str) -> dict:
+    """The most candidates at once whose p95 verdict stayed within 3 s, per core that runs the models."""
+    headers = [row for row in rows if "candidates" in row]
+    met = [row["candidates"] for row in headers if row.get("target_met")]
+    cores = headers[0]["inference_cores"]
+    best = max(met, default=0)
+    return {
+        "capacity": topology,
+        "levels": ", ".join(f"{r['candidates']}: p95 {r['verdict_p95_s']}" for r in headers),
+        "sustained_at_p95_3s": best,
+        "inference_cores": cores,
+        "candidates_per_core": round(best / cores, 2),
+    }
+
+
+def _phase(site: Site, wav: Path, candidates: int, *, topology: str) -> list[dict]:
     turns = _env_int("LOAD_TURNS", 3)
     think = (_env_float("LOAD_THINK_MIN", 8.0), _env_float("LOAD_THINK_MAX", 15.0))
     turn_timeout = _env_float("LOAD_TURN_TIMEOUT", 120.0)
     seed = _env_int("LOAD_SEED", 7)
     ramp_seconds = _env_float("LOAD_RAMP_SECONDS", 0.0)
+    answer_seconds = _wav_seconds(wav)
     run_id = uuid.uuid4().hex[:6]
     usernames = [f"load-{run_id}-{number:03d}" for number in range(candidates + 1)]  # + the warm-up
-
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        workdir = Path(tmp)
-        wav = _spoken_answer(workdir / "answer.wav")
-        answer_seconds = _wav_seconds(wav)
-        env = _server_env(workdir)
-        cookies = _prepare_database(env, usernames)
-        load_before = os.getloadavg()[0]
-        process, base_url = _start_server(env, workdir)
-        started = time.perf_counter()
-        server_cpu_started, client_cpu_started = _cpu_seconds(process.pid), time.process_time()
-        try:
-            with LoadSampler() as load:
-                results = asyncio.run(
-                    _run_candidates(
-                        base_url,
-                        cookies,
-                        wav,
-                        turns=turns,
-                        think=think,
-                        turn_timeout=turn_timeout,
-                        seed=seed,
-                        speaking_seconds=answer_seconds,
-                        ramp_seconds=ramp_seconds,
-                    )
-                )
-        finally:
-            elapsed = time.perf_counter() - started
-            server_cpu = (_cpu_seconds(process.pid) or 0.0) - (server_cpu_started or 0.0)
-            client_cpu = time.process_time() - client_cpu_started
-            _stop_server(process)
-            server_log = (workdir / "daphne.log").read_text(errors="replace")
-            server_errors = sum(
-                1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line
+    cookies = _prepare_database(site.env, usernames)
+    first_turn = _last_turn_id(site.env["DATABASE_URL"])
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    (web_cpu_started, worker_cpu_started), client_cpu_started = site.cpu(), time.process_time()
+    with LoadSampler() as load:
+        results = asyncio.run(
+            _run_candidates(
+                site.base_url,
+                cookies,
+                wav,
+                turns=turns,
+                think=think,
+                turn_timeout=turn_timeout,
+                seed=seed,
+                speaking_seconds=answer_seconds,
+                ramp_seconds=ramp_seconds,
             )
-            SERVER_LOG_COPY.parent.mkdir(parents=True, exist_ok=True)
-            SERVER_LOG_COPY.write_text(server_log)
-            server_timings = {**_server_timings(env["DATABASE_URL"]), **_pool_timings(server_log)}
+        )
+    elapsed = time.perf_counter() - started
+    web_cpu_now, worker_cpu_now = site.cpu()
+    web_cpu, worker_cpu = web_cpu_now - web_cpu_started, worker_cpu_now - worker_cpu_started
+    client_cpu = time.process_time() - client_cpu_started
+    server_log = site.log.read_text(errors="replace") if site.log.exists() else ""
+    server_errors = sum(1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line)
+    server_timings = {
+        **_server_timings(site.env["DATABASE_URL"], since_id=first_turn),
+        **(_pool_timings(server_log) if topology == "single" else {}),
+    }
 
     errors = [error for result in results for error in result.errors]
     for error in dict.fromkeys(errors):
         print(f"error ({errors.count(error)}x): {error}", file=sys.stderr)
     verdicts = [v for result in results for v in result.verdicts]
+    measured_turns = len(verdicts) + 1  # + the warm-up candidate's
+    turn_latencies = [v for result in results for v in result.turn_latencies]
     header = {
+        "topology": topology,
         "candidates": candidates,
         "turns_each": turns,
         "answer_audio_s": round(answer_seconds, 1),
@@ -613,24 +743,26 @@ def run() -> list[dict]:
         "verdicts": ", ".join(f"{v}={verdicts.count(v)}" for v in sorted(set(verdicts))),
         "wall_s": round(elapsed, 1),
         "inference_workers": os.environ.get("INFERENCE_WORKERS", "default"),
-        "cpu_s": f"server {server_cpu:.0f}, client {client_cpu:.0f} in {elapsed:.0f} s wall "
-        f"(server {server_cpu / max(1, len(verdicts) + 1):.2f} s per turn, incl. warm-up and page loads)",
+        "inference_cores": site.inference_cores,
+        "cpu_s": f"web {web_cpu:.0f}, workers {worker_cpu:.0f}, client {client_cpu:.0f} in {elapsed:.0f} s wall",
+        # Per turn, page loads and the warm-up included: what a turn costs each tier.
+        "cpu_s_per_turn": f"web {web_cpu / measured_turns:.3f}, workers {worker_cpu / measured_turns:.3f}"
+        + (f" (web = {web_cpu / worker_cpu:.1%} of workers)" if worker_cpu else ""),
         "load_avg": f"{load_before:.1f} before; {statistics.fmean(load.samples or [0]):.1f} mean, "
-        f"{max(load.samples or [0]):.1f} max during ({os.cpu_count()} cores)",
+        f"{max(load.samples or [0]):.1f} max during ({os.cpu_count()} cores, shared box)",
     }
-    turn_latencies = [v for result in results for v in result.turn_latencies]
-    rows = [
+    p95 = _percentile(turn_latencies, 0.95)
+    header["verdict_p95_s"] = round(p95, 2) if p95 is not None else None
+    header["target_met"] = bool(
+        p95 is not None and p95 <= 3.0 and not errors and header["sessions_sustained"] == candidates
+    )
+    return [
         header,
         _summary("turn: submit -> verdict on websocket", turn_latencies),
         _summary("reply: submit -> spoken reply ready", [v for r in results for v in r.reply_latencies]),
         _summary("upload of the recording", [v for r in results for v in r.upload_latencies]),
         *(_summary(name, values) for name, values in server_timings.items()),
     ]
-    p95 = _percentile(turn_latencies, 0.95)
-    rows[0]["target_met"] = bool(
-        p95 is not None and p95 <= 3.0 and not errors and header["sessions_sustained"] == candidates
-    )
-    return rows
 
 
 if __name__ == "__main__":
@@ -638,5 +770,10 @@ if __name__ == "__main__":
     from benchmarks.run import print_table
 
     table = run()
-    print_table("bench_load: concurrent candidates", table[:1])
-    print_table("bench_load: latencies", table[1:])
+    for row in table:
+        if "capacity" in row:
+            print_table("bench_load: capacity", [row])
+        elif "candidates" in row:
+            print_table("bench_load: concurrent candidates", [row])
+        else:
+            print_table("bench_load: latencies", [row])

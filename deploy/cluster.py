@@ -80,18 +80,20 @@ class Cluster:
         workers: int = 2,
         env: dict[str, str] | None = None,
         fresh_database: bool = False,
+        collect_static: bool = True,
     ):
         self.database = database
         self.port = port or free_port()
         self.folder = Path(folder or tempfile.mkdtemp(prefix="interbot-cluster-"))
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.folder.chmod(0o755)  # nginx's worker processes (user nobody) write their temp files in it
         self.web_ports = [free_port() for _ in range(webs)]
         self.worker_names = [f"worker{n + 1}" for n in range(workers)]
         self.extra_env = env or {}
         self.fresh_database = fresh_database
+        self.collect_static = collect_static  # DEBUG on: WhiteNoise also serves from the apps' folders
         self.redis_port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
+        self._nginx_temp: Path | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
     # --- environment ------------------------------------------------------------------------------------
@@ -187,10 +189,10 @@ class Cluster:
         except OSError:
             return False
 
-    def start_web(self, index: int) -> None:
+    def start_web(self, index: int, *, wait: bool = True) -> None:
         port = self.web_ports[index]
         name = f"web{index + 1}"
-        process = self._spawn(
+        self._spawn(
             name,
             [
                 sys.executable,
@@ -204,7 +206,13 @@ class Cluster:
                 "interbot_site.asgi:application",
             ],
         )
-        _wait(name, lambda: self._healthy(f"http://127.0.0.1:{port}"), process=process)
+        if wait:
+            self.wait_for_web(index)
+
+    def wait_for_web(self, index: int) -> None:
+        name = f"web{index + 1}"
+        port = self.web_ports[index]
+        _wait(name, lambda: self._healthy(f"http://127.0.0.1:{port}"), process=self.processes[name])
 
     def stop_web(self, index: int) -> None:
         self._stop(f"web{index + 1}")
@@ -263,9 +271,11 @@ class Cluster:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not os.path.exists(nginx):
             subprocess.run(["bash", str(ROOT / "scripts" / "install-nginx.sh")], check=True)
-        temp = self.folder / "nginx-temp"
-        temp.mkdir(exist_ok=True)
+        # nginx's worker processes run as "nobody": their temp files (uploads) go where nobody may write,
+        # whatever the run folder's parents allow.
+        temp = Path(tempfile.mkdtemp(prefix="interbot-nginx-"))
         temp.chmod(0o777)
+        self._nginx_temp = temp
         conf = self.folder / "nginx.conf"
         conf.write_text(
             f"daemon off;\nworker_processes 1;\npid {self.folder}/nginx.pid;\n"
@@ -285,13 +295,14 @@ class Cluster:
         )
         _wait("nginx", lambda: self._healthy(self.url), process=process)
 
-    def _stop(self, name: str) -> None:
+    def _stop(self, name: str, *, grace: float = 15) -> None:
+        """SIGTERM, then SIGKILL after `grace` seconds (as systemd's TimeoutStopSec)."""
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -304,11 +315,14 @@ class Cluster:
         self.manage("migrate", "--noinput")
         self.manage("load_question_bank")
         self.manage("create_demo_users")
-        self.manage("collectstatic", "--noinput")
+        if self.collect_static:
+            self.manage("collectstatic", "--noinput")
         for index in range(len(self.worker_names)):
             self.start_worker(index)
         for index in range(len(self.web_ports)):
-            self.start_web(index)
+            self.start_web(index, wait=False)  # side by side: each takes a while to import Gradio
+        for index in range(len(self.web_ports)):
+            self.wait_for_web(index)
         self._nginx()
         _wait("workers", lambda: self.workers_answering() == set(self.worker_names))
         return self
@@ -321,6 +335,8 @@ class Cluster:
             "redis",
         ]:
             self._stop(name)
+        if self._nginx_temp:
+            shutil.rmtree(self._nginx_temp, ignore_errors=True)
 
     def __enter__(self) -> Cluster:
         try:
@@ -333,7 +349,13 @@ class Cluster:
         self.stop()
 
 
+def _stop_on_signal(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a supervisor, `kill`) stops the topology as Ctrl+C does
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGINT, _stop_on_signal)  # also when started in the background by a shell
     port = int(os.environ.get("CLUSTER_PORT") or 0) or None
     folder = Path(os.environ["CLUSTER_DIR"]) if os.environ.get("CLUSTER_DIR") else None
     cluster = Cluster(database=os.environ.get("CLUSTER_DB", "interbot_cluster"), port=port, folder=folder)

@@ -172,13 +172,14 @@ async def test_without_a_worker_on_its_queue_the_candidate_is_told_it_takes_too_
 
 @pytest.mark.slow
 async def test_a_job_whose_worker_process_is_killed_runs_again_elsewhere(celery_mode, redis_url, tmp_path):
+    celery_mode.CELERY_RESULT_WAIT = 180  # the worker boots while the job waits
     started = tmp_path / "started"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "interbot_site.test_settings",
         "CELERY_BROKER_URL": redis_url,
         "REDIS_URL": redis_url,
-        "SLOW_JOB_STARTED": str(started),
+        "CELERY_WARM_MODELS": "0",  # this job needs no model: start (and restart the pool process) quickly
     }
     worker = subprocess.Popen(
         [
@@ -202,7 +203,7 @@ async def test_a_job_whose_worker_process_is_killed_runs_again_elsewhere(celery_
         from tests.interviews import slow_job
 
         waiting = asyncio.ensure_future(inference.run_inference(slow_job.slow_job, path=str(started)))
-        for _ in range(600):  # the first attempt has begun (the worker may take a while to boot)
+        for _ in range(1800):  # the first attempt has begun (the worker may take a while to boot)
             if started.exists():
                 break
             await asyncio.sleep(0.1)
