@@ -98,7 +98,9 @@ def _server_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def _prepare_database(env: dict[str, str], usernames: list[str]) -> dict[str, dict[str, str]]:
+def _prepare_database(
+    env: dict[str, str], usernames: list[str], *, migrate: bool = True
+) -> dict[str, dict[str, str]]:
     """Migrate, load the bank, create the candidates and log each in; returns {username: session cookie}.
 
     Twenty simultaneous logins through the form from this one loopback address are refused after ten:
@@ -106,10 +108,17 @@ def _prepare_database(env: dict[str, str], usernames: list[str]) -> dict[str, di
     checks out. So the sessions are made the way django.contrib.auth.login makes them, before the server starts.
     """
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [python, "manage.py", "load_question_bank"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
+    if migrate:
+        subprocess.run(
+            [python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        subprocess.run(
+            [python, "manage.py", "load_question_bank"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     script = (
         "import json\n"
         "from importlib import import_module\n"
@@ -573,6 +582,28 @@ class Site:
     worker_pgids: list[int]
     inference_cores: int
     log: Path
+    redis_port: int | None = None
+
+    def counters(self) -> dict[str, float]:
+        """What the shared services have done so far: Redis commands, PostgreSQL transactions and rows written."""
+        found: dict[str, float] = {}
+        if self.redis_port:
+            import redis
+
+            found["redis commands"] = redis.Redis(port=self.redis_port).info("stats")[
+                "total_commands_processed"
+            ]
+        if self.env["DATABASE_URL"].startswith("postgres"):
+            import psycopg
+
+            url = self.env["DATABASE_URL"]
+            with psycopg.connect(url) as connection:
+                commits, written = connection.execute(
+                    "SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted "
+                    "FROM pg_stat_database WHERE datname = current_database()"
+                ).fetchone()
+            found["database transactions"], found["database rows written"] = commits, written
+        return found
 
     def cpu(self) -> tuple[float, float]:
         web = sum(_cpu_seconds(pid) or 0.0 for pid in self.web_pids)
@@ -602,9 +633,11 @@ def _site(topology: str, workdir: Path) -> Iterator[Site]:
                 worker_pgids=[cluster.processes[n].pid for n in cluster.worker_names],
                 inference_cores=workers,  # one worker process per worker (--concurrency=1)
                 log=cluster.folder / "web1.log",
+                redis_port=cluster.redis_port,
             )
         return
     env = _server_env(workdir)
+    _prepare_database(env, [])  # migrated and loaded before the server starts
     process, base_url = _start_server(env, workdir)
     try:
         yield Site(
@@ -693,11 +726,12 @@ def _phase(site: Site, wav: Path, candidates: int, *, topology: str) -> list[dic
     answer_seconds = _wav_seconds(wav)
     run_id = uuid.uuid4().hex[:6]
     usernames = [f"load-{run_id}-{number:03d}" for number in range(candidates + 1)]  # + the warm-up
-    cookies = _prepare_database(site.env, usernames)
+    cookies = _prepare_database(site.env, usernames, migrate=False)
     first_turn = _last_turn_id(site.env["DATABASE_URL"])
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     (web_cpu_started, worker_cpu_started), client_cpu_started = site.cpu(), time.process_time()
+    counters_started = site.counters()
     with LoadSampler() as load:
         results = asyncio.run(
             _run_candidates(
@@ -716,6 +750,9 @@ def _phase(site: Site, wav: Path, candidates: int, *, topology: str) -> list[dic
     web_cpu_now, worker_cpu_now = site.cpu()
     web_cpu, worker_cpu = web_cpu_now - web_cpu_started, worker_cpu_now - worker_cpu_started
     client_cpu = time.process_time() - client_cpu_started
+    # pg_stat_database is updated by each backend when it goes idle: give the last transactions a moment.
+    time.sleep(1.0)
+    counted = {name: value - counters_started[name] for name, value in site.counters().items()}
     server_log = site.log.read_text(errors="replace") if site.log.exists() else ""
     server_errors = sum(1 for line in server_log.splitlines() if "Traceback" in line or " 500 " in line)
     server_timings = {
@@ -750,6 +787,9 @@ def _phase(site: Site, wav: Path, candidates: int, *, topology: str) -> list[dic
         + (f" (web = {web_cpu / worker_cpu:.1%} of workers)" if worker_cpu else ""),
         "load_avg": f"{load_before:.1f} before; {statistics.fmean(load.samples or [0]):.1f} mean, "
         f"{max(load.samples or [0]):.1f} max during ({os.cpu_count()} cores, shared box)",
+        # Per turn, page loads and the warm-up included: what the shared services would see per turn.
+        "per_turn": ", ".join(f"{name} {value / measured_turns:.0f}" for name, value in counted.items()),
+        "recording_kb": round(wav.stat().st_size / 1024),
     }
     p95 = _percentile(turn_latencies, 0.95)
     header["verdict_p95_s"] = round(p95, 2) if p95 is not None else None

@@ -62,7 +62,19 @@ def test_database_url_selects_postgresql_and_redis_url_selects_channels_redis():
     assert values["engine"] == "django.db.backends.postgresql"
     assert (values["name"], values["host"]) == ("interbot", "db.internal")
     assert values["channel_layer"] == "channels_redis.core.RedisChannelLayer"
-    assert values["channel_hosts"] == ["redis://cache.internal:6379/1"]
+    # A socket timeout above channels_redis's 5 s blocking read (redis-py's default is 5 s too).
+    assert values["channel_hosts"] == [{"address": "redis://cache.internal:6379/1", "socket_timeout": 15}]
+
+
+def test_a_broker_without_redis_url_is_refused_at_start():
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=BASE_DIR,
+        env=_clean_env(DEBUG="1", CELERY_BROKER_URL="redis://cache.internal:6379/2"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "CELERY_BROKER_URL needs REDIS_URL" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
