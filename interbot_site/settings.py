@@ -92,6 +92,8 @@ if REDIS_URL:
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
+    # Inference results (interviews.ai.inference) on an instance of their own, apart from the websockets'.
+    CHANNEL_LAYERS["inference"] = CHANNEL_LAYERS["default"]
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -368,6 +368,16 @@ def job(
     return register
 
 
+# Results travel on a channel layer instance of their own when settings name one ("inference"): the live
+# page's websocket consumers receive on the default instance of the same process, and sharing one
+# instance's receive loop with them lost results (bench_load against the cluster, 2026-11-30).
+RESULTS_LAYER = "inference"
+
+
+def _results_layer():
+    return get_channel_layer(RESULTS_LAYER if RESULTS_LAYER in settings.CHANNEL_LAYERS else "default")
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -415,7 +425,7 @@ async def _run_remote(name: str, lane: str, priority: int, kwargs: dict) -> obje
     """Send job `name` to a worker (unless the same work is already on its way) and await its result,
     which comes back over the channel layer to everyone waiting for that work."""
     work = _work_of(name, kwargs)
-    layer = get_channel_layer()
+    layer = _results_layer()
     channel = await layer.new_channel("inference.")
     # Listen before asking, and look for a result only then: a result is either seen here or cached.
     await layer.group_add(_group(work), channel)
@@ -469,7 +479,7 @@ def perform_job(
         if "value" in reply:
             cache.set(_cache_key(work, "result"), reply, timeout=RESULT_SECONDS)
         cache.delete_many([attempts_key, _cache_key(work, "claim")])
-    async_to_sync(get_channel_layer().group_send)(_group(work), {"type": "inference.result", "reply": reply})
+    async_to_sync(_results_layer().group_send)(_group(work), {"type": "inference.result", "reply": reply})
     return reply
 
 

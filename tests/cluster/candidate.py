@@ -59,6 +59,19 @@ class Candidate:
         self.interview = int(re.search(r"/interviews/(\d+)/live/", str(live.url)).group(1))
         return self.interview
 
+    def status_feed(self):
+        """The live page's websocket (ws/interviews/<pk>/), open as in a browser while the candidate answers."""
+        import websockets
+
+        cookie = "; ".join(f"{name}={value}" for name, value in self.client.cookies.items())
+        url = (
+            str(self.client.base_url).replace("http://", "ws://").rstrip("/")
+            + f"/ws/interviews/{self.interview}/"
+        )
+        return websockets.connect(
+            url, additional_headers={"Cookie": cookie}, origin=str(self.client.base_url).rstrip("/")
+        )
+
     async def open_page(self) -> dict:
         """Open the Gradio app as the page's iframe does (a new tab or a reload: a new Gradio session)."""
         self.page = await GradioPage(self.client, self.interview).open()

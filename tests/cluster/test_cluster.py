@@ -86,6 +86,7 @@ async def test_a_voice_interview_survives_a_lost_worker_and_a_restarted_web_proc
     assert cluster.workers_answering() == {"worker1", "worker2"}  # their health check
     candidate = Candidate(cluster, signed_in_cookie(cluster))
     interview = await candidate.start_interview()
+    feed = await candidate.status_feed()  # the page's websocket stays open, as in a browser
     shown = await candidate.open_page()
     submitted: list[str] = []
 
@@ -133,6 +134,7 @@ async def test_a_voice_interview_survives_a_lost_worker_and_a_restarted_web_proc
     # 4. The candidate ends the interview.
     finished = await candidate.type_answer("finish interview")
     assert "over" in finished["live-question"] and 'href="' in finished["live-report"]
+    await feed.close()
     await candidate.close()
 
     # Nothing lost, nothing graded twice: one spoken turn for each answer sent, in order.
