@@ -21,6 +21,8 @@ class User(AbstractUser):
     target_role = models.CharField(max_length=40, choices=POSITIONS, blank=True)
     default_topic = models.CharField(max_length=80, choices=TOPICS, blank=True)
     default_difficulty = models.CharField(max_length=10, choices=DIFFICULTIES, blank=True)
+    # Spaced repetition: questions missed a few days ago come back in later interviews.
+    review_missed_questions = models.BooleanField("bring back questions I missed", default=True)
 
     @property
     def name_to_show(self) -> str:

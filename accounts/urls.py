@@ -7,4 +7,5 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/delete-my-data/", views.delete_data, name="delete_data"),
 ]

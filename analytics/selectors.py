@@ -22,8 +22,11 @@ from interviews.models import ConfigurationProblem, ExpressionSample, InterviewS
 from interviews.selectors import sessions_owned_by, shared_through
 from interviews.services.reporting import (
     QuestionResult,
+    SkillCoverage,
+    difficulty_path,
     dominant_expression,
     question_results,
+    skill_coverage,
     speaking_summary,
     tally,
 )
@@ -77,6 +80,12 @@ class InterviewReport:
     weaknesses: list[str]
     improvements: list[str]
     speaking: list[tuple[str, float]]  # (label, value) averages over spoken answers
+    skill_coverage: list[SkillCoverage] = field(default_factory=list)  # a job interview's skills
+    difficulty_path: list[tuple[int, str, str]] = field(default_factory=list)  # (number, level, verdict)
+
+    @property
+    def missed_count(self) -> int:
+        return sum(q.verdict != Turn.Verdict.CORRECT for q in self.questions)
 
     @property
     def has_spoken_answers(self) -> bool:
@@ -142,6 +151,8 @@ def interview_report(*, session: InterviewSession) -> InterviewReport:
             for key, value in speaking.items()
             if isinstance(value, int | float)
         ],
+        skill_coverage=skill_coverage(session.job_skills, results),
+        difficulty_path=difficulty_path(results),
     )
 
 

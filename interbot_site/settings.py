@@ -296,6 +296,10 @@ INFERENCE_BLAS_THREADS = env.int("INFERENCE_BLAS_THREADS", default=1)
 # --- Interview engine ---
 INTERVIEW_GENERAL_QUESTIONS = env.int("INTERVIEW_GENERAL_QUESTIONS", default=2)
 INTERVIEW_MAX_QUESTIONS = env.int("INTERVIEW_MAX_QUESTIONS", default=8)
+# Correct answers move the next topic question a level up, misses a level down (interviews.engine).
+INTERVIEW_ADAPTIVE_DIFFICULTY = env.bool("INTERVIEW_ADAPTIVE_DIFFICULTY", default=True)
+# A partial answer that covered some key points gets one follow-up question about a missed one.
+INTERVIEW_FOLLOW_UPS = env.bool("INTERVIEW_FOLLOW_UPS", default=True)
 
 LOGGING = {
     "version": 1,

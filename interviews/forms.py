@@ -99,3 +99,78 @@ class StartInterviewForm(forms.Form):
             if query and query.get(key) in choices:
                 initial[key] = query[key]
         return initial
+
+
+JOB_DESCRIPTION_MAX_LENGTH = 20_000
+
+
+def _skill_choices() -> list[tuple[str, str]]:
+    from interviews.skills.extraction import vocabulary
+
+    return [(skill.slug, skill.label) for skill in vocabulary()]
+
+
+class JobInterviewForm(forms.Form):
+    """Practise for one job: a pasted job description and an optional CV, read for skills (first step),
+    then the skills the candidate keeps or adds (second step, `skills` and `added_skills`)."""
+
+    candidate_name = StartInterviewForm.base_fields["candidate_name"]
+    position = CatalogChoiceField(
+        label="Closest position",
+        choices=_choices_with_prompt(POSITIONS, "Choose a position…"),
+        help_text="Shapes the general questions.",
+        error_messages=StartInterviewForm.base_fields["position"].error_messages,
+    )
+    job_description = forms.CharField(
+        label="Job description",
+        max_length=JOB_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Paste the advert: title, responsibilities and requirements.",
+        error_messages={
+            "required": "Please paste the job description.",
+            "max_length": f"Please paste at most {JOB_DESCRIPTION_MAX_LENGTH:,} characters of the description.",
+        },
+    )
+    cv = forms.FileField(
+        label="Your CV (optional)",
+        required=False,
+        help_text="PDF, DOCX or text, up to 5 MB. Only the skills it names are used.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.txt,.md"}),
+    )
+    # The CV's text from the first step, so the second step needs no second upload.
+    cv_text = forms.CharField(required=False, widget=forms.HiddenInput, max_length=JOB_DESCRIPTION_MAX_LENGTH)
+    keep_documents = forms.BooleanField(
+        label="Keep my job description and CV with this interview (only I can see them)",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"role": "switch"}),
+    )
+    skills = forms.MultipleChoiceField(
+        label="Skills to practise",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose skills from the list; add others in the box below."},
+    )
+    added_skills = forms.CharField(
+        label="Add skills",
+        required=False,
+        max_length=500,
+        help_text="Comma-separated, e.g. “Kubernetes, window functions”.",
+    )
+    difficulty = StartInterviewForm.base_fields["difficulty"]
+    consent_audio = StartInterviewForm.base_fields["consent_audio"]
+    consent_video = StartInterviewForm.base_fields["consent_video"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["skills"].choices = _skill_choices()
+
+    clean_candidate_name = StartInterviewForm.clean_candidate_name
+
+    @property
+    def shown_skills(self) -> list:
+        """The skill checkboxes to show: those extracted or chosen, not all of the vocabulary."""
+        order = list(self.initial.get("skills", []))
+        if hasattr(self.data, "getlist"):
+            order += [slug for slug in self.data.getlist("skills") if slug not in order]
+        boxes = [box for box in self["skills"] if box.data["value"] in order]
+        return sorted(boxes, key=lambda box: order.index(box.data["value"]))

@@ -63,6 +63,12 @@ class InterviewSession(models.Model):
     start_notices = models.JSONField(default=list, blank=True)
     consent_audio = models.BooleanField("store my answer audio", default=False)
     consent_video = models.BooleanField("analyse my webcam", default=False)
+    # Practice for one job (interviews.skills): the skills read from its description, which instructors
+    # may see (the description and CV themselves are in JobDocument, for the candidate alone).
+    job_skills = models.JSONField(default=list, blank=True)
+    job_seniority = models.CharField(max_length=10, blank=True)
+    # Question ids to ask, in order, instead of choosing (practising the questions missed in a report).
+    question_plan = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -89,6 +95,26 @@ class InterviewSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
+
+    @property
+    def is_tailored(self) -> bool:
+        return bool(self.job_skills)
+
+
+class JobDocument(models.Model):
+    """The job description and CV text an interview was built from, kept only with the candidate's consent
+    and shown to nobody else (instructors and reports see InterviewSession.job_skills)."""
+
+    session = models.OneToOneField(InterviewSession, on_delete=models.CASCADE, related_name="job_document")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="job_documents"
+    )
+    job_description = models.TextField()
+    cv_text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Job document of interview #{self.session_id}"
 
 
 class Question(models.Model):
@@ -153,6 +179,8 @@ class Turn(models.Model):
     missed_points = models.JSONField(default=list, blank=True)
     hint_shown = models.BooleanField(default=False)
     answer_revealed = models.BooleanField(default=False)
+    # The follow-up question this attempt answered (interviews.engine), "" for the question itself.
+    follow_up = models.TextField(blank=True)
     audio = models.FileField(upload_to=answer_audio_path, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True)
     # Speaking metrics of a spoken answer.

@@ -11,5 +11,6 @@ urlpatterns = [
     path("new/", views.start, name="start"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/live/", live_views.live, name="live"),
+    path("<int:pk>/practise-missed/", views.practise_missed, name="practise_missed"),
     path("turns/<int:pk>/audio/", views.turn_audio, name="turn_audio"),
 ]

@@ -6,8 +6,10 @@ import json
 import logging
 import random
 from collections.abc import Collection
+from datetime import timedelta
 from typing import Annotated, Any
 
+from django.utils import timezone
 from pydantic import BaseModel, Field
 
 from interviews.ai.llm import ChatModel, LLMError, TurnBudgetSpent, get_llm
@@ -16,6 +18,8 @@ from interviews.bank.loader import ensure_bank_loaded
 from interviews.catalog import DIFFICULTIES, POSITION_LABELS, topic_label
 from interviews.domain import QuestionRef
 from interviews.models import InterviewSession, Question, Turn
+from interviews.skills.coverage import coverage_gain, skills_of_question
+from interviews.skills.extraction import skill_by_slug
 from interviews.text import content_stems, normalise_question_text
 
 logger = logging.getLogger(__name__)
@@ -23,6 +27,9 @@ logger = logging.getLogger(__name__)
 DIFFICULTY_ORDER = [slug for slug, _ in DIFFICULTIES]
 # Generated text whose content words overlap an asked question's this much (Jaccard) is the same question.
 DUPLICATE_OVERLAP = 0.7
+# Spaced repetition: a question missed this long ago comes back, at most this many per interview.
+REVIEW_AFTER = timedelta(days=3)
+MAX_REVIEWS_PER_INTERVIEW = 2
 
 
 def _difficulty_distance(difficulty: str, wanted: str) -> int:
@@ -50,11 +57,17 @@ def _to_ref(question: Question) -> QuestionRef:
 class DjangoQuestionSource:
     """Bank questions for one session: right kind, topic and difficulty, fitted to the position, fresh.
 
-    Order of preference among the questions not yet asked in this session:
-    1. the session's difficulty; a neighbouring one only once that is exhausted (nearest first,
-       the easier one on a tie);
-    2. not asked in the owner's last `recent_sessions` interviews;
-    3. positions that name the session's position, then positions [] (any), then the others;
+    A session with a question plan (practising missed questions) gets exactly those, in order. Otherwise,
+    a topic question missed at least REVIEW_AFTER ago in one of the session's topics comes back first
+    (spaced repetition, unless the candidate turned it off), and then, among the questions not yet asked
+    in this session, the order of preference is:
+    0. for a job interview (session.job_skills), a question training a job skill not trained yet;
+    1. the difficulty asked for (adaptive difficulty), else the session's; a neighbouring one only once
+       that is exhausted (nearest first, the easier one on a tie);
+    2. for a job interview, the question that trains most of the job's skills not trained yet, the most
+       important first;
+    3. not asked in the owner's last `recent_sessions` interviews;
+    4. positions that name the session's position, then positions [] (any), then the others;
     then uniformly at random among equals.
     """
 
@@ -73,35 +86,49 @@ class DjangoQuestionSource:
         # Where each question this source gave came from, in order: Question.Source values.
         self.sources: list[str] = []
 
-    def next_question(self, *, kind: str, exclude_ids: Collection[int]) -> QuestionRef | None:
-        question = self._from_bank(kind=kind, exclude_ids=exclude_ids)
+    def next_question(
+        self, *, kind: str, exclude_ids: Collection[int], difficulty: str = ""
+    ) -> QuestionRef | None:
+        question = self._from_bank(kind=kind, exclude_ids=exclude_ids, difficulty=difficulty)
         if question is not None:
             self.sources.append(Question.Source.BANK)
         return question
 
-    def _from_bank(self, *, kind: str, exclude_ids: Collection[int]) -> QuestionRef | None:
+    def _from_bank(
+        self, *, kind: str, exclude_ids: Collection[int], difficulty: str = ""
+    ) -> QuestionRef | None:
         excluded = set(exclude_ids) | self._asked_in_session()
-        candidates = [
-            row
-            for row in self._candidates(kind=kind).values("id", "difficulty", "positions")
-            if row["id"] not in excluded
-        ]
+        if self.session.question_plan:
+            return self._planned(excluded)
+        if kind == Question.Kind.TOPIC:
+            review = self._due_review(excluded)
+            if review is not None:
+                return review
+        fields = ["id", "difficulty", "positions"]
+        if self.session.job_skills:
+            fields += ["topic", "text", "key_points"]
+        candidates = [row for row in self._candidates(kind=kind).values(*fields) if row["id"] not in excluded]
         if not candidates:
             return None
+        wanted = difficulty or self.session.difficulty
+        gain = self._coverage_gains(candidates, excluded) if self.session.job_skills else {}
+        if any(gain.values()):
+            # A job skill not trained yet matters more than the exact level: the nearest level among those.
+            candidates = [row for row in candidates if gain[row["id"]] > 0]
 
         # Nearest difficulty first; of two neighbours at the same distance, the easier one.
         def closeness(row: dict[str, Any]) -> tuple[int, int]:
             order = DIFFICULTY_ORDER.index(row["difficulty"]) if row["difficulty"] in DIFFICULTY_ORDER else 0
-            return (_difficulty_distance(row["difficulty"], self.session.difficulty), order)
+            return (_difficulty_distance(row["difficulty"], wanted), order)
 
         nearest = min(closeness(row) for row in candidates)
         candidates = [row for row in candidates if closeness(row) == nearest]
         recent = self._asked_recently()
 
-        def rank(row: dict[str, Any]) -> tuple[int, int]:
+        def rank(row: dict[str, Any]) -> tuple[float, int, int]:
             positions = row["positions"] or []
             fit = 0 if self.session.position in positions else 1 if not positions else 2
-            return (1 if row["id"] in recent else 0, fit)
+            return (-gain.get(row["id"], 0.0), 1 if row["id"] in recent else 0, fit)
 
         best = min(rank(row) for row in candidates)
         # Sorted ids keep a seeded rng reproducible whatever order the database returns.
@@ -111,8 +138,53 @@ class DjangoQuestionSource:
     def _candidates(self, *, kind: str):
         questions = Question.objects.filter(is_active=True, kind=kind, source=Question.Source.BANK)
         if kind == Question.Kind.TOPIC:
-            questions = questions.filter(topic=self.session.topic)
+            questions = questions.filter(topic__in=self._topics())
         return questions
+
+    def _topics(self) -> list[str]:
+        """The session's topic, or for a job interview every topic that trains one of the job's skills."""
+        skills = [skill_by_slug(slug) for slug in self.session.job_skills]
+        topics = list(dict.fromkeys(skill.topic for skill in skills if skill is not None))
+        return topics or [self.session.topic]
+
+    def _coverage_gains(self, candidates: list[dict[str, Any]], asked: set[int]) -> dict[int, float]:
+        covered: set[str] = set()
+        for question in Question.objects.filter(pk__in=asked).values("topic", "text", "key_points"):
+            covered |= skills_of_question(
+                topic=question["topic"], text=question["text"], key_points=question["key_points"] or ()
+            )
+        wanted = list(self.session.job_skills)
+        return {
+            row["id"]: coverage_gain(
+                skills_of_question(topic=row["topic"], text=row["text"], key_points=row["key_points"] or ()),
+                wanted,
+                covered,
+            )
+            for row in candidates
+        }
+
+    def _planned(self, excluded: set[int]) -> QuestionRef | None:
+        """The next question of the plan not asked yet, whatever its kind (None once the plan is done)."""
+        for question_id in self.session.question_plan:
+            if question_id in excluded:
+                continue
+            question = Question.objects.filter(pk=question_id).first()
+            if question is not None:
+                return _to_ref(question)
+        return None
+
+    def _due_review(self, excluded: set[int]) -> QuestionRef | None:
+        """A topic question the candidate missed at least REVIEW_AFTER ago, in this session's topics."""
+        owner = self.session.owner
+        if not getattr(owner, "review_missed_questions", False) or self.session.pk is None:
+            return None
+        due_all = due_reviews(owner=owner, topics=self._topics(), exclude_session=self.session)
+        if len(set(due_all) & excluded) >= MAX_REVIEWS_PER_INTERVIEW:
+            return None
+        due = [qid for qid in due_all if qid not in excluded]
+        if not due:
+            return None
+        return _to_ref(Question.objects.get(pk=due[0]))
 
     def _asked_in_session(self) -> set[int]:
         if self.session.pk is None:
@@ -129,6 +201,33 @@ class DjangoQuestionSource:
             .values_list("pk", flat=True)[: self.recent_sessions]
         )
         return set(Turn.objects.filter(session_id__in=list(recent)).values_list("question_id", flat=True))
+
+
+def due_reviews(
+    *, owner, topics: Collection[str] | None = None, exclude_session: InterviewSession | None = None, now=None
+) -> list[int]:
+    """Ids of active bank topic questions `owner` last answered without getting them right, at least
+    REVIEW_AFTER ago (oldest first): the spaced-repetition queue. A question answered correctly since, or
+    asked again less than REVIEW_AFTER ago, is not due."""
+    now = now or timezone.now()
+    turns = Turn.objects.filter(
+        session__owner=owner, question__kind=Question.Kind.TOPIC, question__is_active=True
+    )
+    if topics is not None:
+        turns = turns.filter(question__topic__in=list(topics))
+    if exclude_session is not None and exclude_session.pk is not None:
+        turns = turns.exclude(session=exclude_session)
+    last: dict[int, tuple[Any, str]] = {}  # question id -> (when, final verdict), latest interview wins
+    for question_id, started_at, verdict in turns.order_by(
+        "session__started_at", "session_id", "question_number", "attempt"
+    ).values_list("question_id", "session__started_at", "verdict"):
+        last[question_id] = (started_at, verdict)
+    due = [
+        (when, qid)
+        for qid, (when, verdict) in last.items()
+        if verdict != "correct" and when <= now - REVIEW_AFTER
+    ]
+    return [qid for _, qid in sorted(due)]
 
 
 def is_duplicate_question(text: str, asked: Collection[str]) -> bool:
@@ -213,18 +312,21 @@ class GeneratingQuestionSource(DjangoQuestionSource):
         self.llm = llm
         self.attempts = attempts
 
-    def next_question(self, *, kind: str, exclude_ids: Collection[int]) -> QuestionRef | None:
-        if kind == Question.Kind.TOPIC:
-            generated = self._generate(exclude_ids=exclude_ids)
+    def next_question(
+        self, *, kind: str, exclude_ids: Collection[int], difficulty: str = ""
+    ) -> QuestionRef | None:
+        if kind == Question.Kind.TOPIC and not self.session.question_plan:
+            generated = self._generate(exclude_ids=exclude_ids, difficulty=difficulty)
             if generated is not None:
                 self.sources.append(Question.Source.GENERATED)
                 return _to_ref(generated)
-        return super().next_question(kind=kind, exclude_ids=exclude_ids)
+        return super().next_question(kind=kind, exclude_ids=exclude_ids, difficulty=difficulty)
 
-    def _generate(self, *, exclude_ids: Collection[int]) -> Question | None:
+    def _generate(self, *, exclude_ids: Collection[int], difficulty: str = "") -> Question | None:
         asked_ids = set(exclude_ids) | self._asked_in_session() | self._asked_recently()
         asked = list(Question.objects.filter(pk__in=asked_ids).values_list("text", flat=True))
-        messages = self._messages(asked=asked)
+        level = difficulty or self.session.difficulty
+        messages = self._messages(asked=asked, difficulty=level)
         for attempt in range(1, self.attempts + 1):
             try:
                 reply = self.llm.chat(messages, max_tokens=900, temperature=0.7, schema=GeneratedQuestion)
@@ -249,12 +351,12 @@ class GeneratingQuestionSource(DjangoQuestionSource):
             if is_duplicate_question(fields["text"], asked):
                 logger.info("Generated question repeats one already asked (attempt %s)", attempt)
                 asked.append(fields["text"])
-                messages = self._messages(asked=asked)
+                messages = self._messages(asked=asked, difficulty=level)
                 continue
             return Question.objects.create(
                 kind=Question.Kind.TOPIC,
                 topic=self.session.topic,
-                difficulty=self.session.difficulty,
+                difficulty=level,
                 positions=[self.session.position] if self.session.position else [],
                 source=Question.Source.GENERATED,
                 **fields,
@@ -273,7 +375,7 @@ class GeneratingQuestionSource(DjangoQuestionSource):
         pool = same_topic if same_topic else list(bank.filter(difficulty=self.session.difficulty)[:50])
         return self.rng.sample(pool, k=min(3, len(pool)))
 
-    def _messages(self, *, asked: list[str]) -> list[dict[str, str]]:
+    def _messages(self, *, asked: list[str], difficulty: str = "") -> list[dict[str, str]]:
         session = self.session
         examples = [
             {
@@ -294,15 +396,65 @@ class GeneratingQuestionSource(DjangoQuestionSource):
             '"key_points" (2-4 short checkable points the answer must contain) and '
             '"hint" (a nudge that does not give the answer away).'
         )
+        skills = [skill_by_slug(slug) for slug in session.job_skills]
+        job = ", ".join(skill.label for skill in skills if skill is not None)
         user = (
             f"Topic: {topic_label(session.topic)}\n"
-            f"Position: {position}\n"
-            f"Difficulty: {session.difficulty}\n\n"
+            + (f"The job needs these skills (ask about one not asked yet): {job}\n" if job else "")
+            + f"Position: {position}\n"
+            f"Difficulty: {difficulty or session.difficulty}\n\n"
             f"Examples of the expected style and format:\n{json.dumps(examples, indent=2, ensure_ascii=False)}\n\n"
             f"Questions already asked (do not repeat or rephrase them):\n{avoid}\n\n"
             "Write a new question now as a JSON object."
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+class LLMFollowUpWriter:
+    """Follow-up questions written by the LLM; "" on any failure or unusable reply (the engine then uses its
+    offline wording from the key points)."""
+
+    def __init__(self, llm: ChatModel):
+        self.llm = llm
+
+    def follow_up(self, question: QuestionRef, answer: str, grade) -> str:
+        system = (
+            "You are a technical interviewer. The candidate's answer was partly right. Ask ONE short "
+            "follow-up question (at most 30 words) that probes the missed point, building on what they said. "
+            "Do not give the answer away. Reply with the question only."
+        )
+        user = (
+            f"Question: {question.text}\n"
+            f"Candidate's answer: {answer[:1500]}\n"
+            f"Points they covered: {'; '.join(grade.covered_points) or '(none)'}\n"
+            f"Point they missed: {grade.missing_points[0] if grade.missing_points else ''}"
+        )
+        try:
+            reply = self.llm.chat(
+                [{"role": "system", "content": system}, {"role": "user", "content": user}],
+                max_tokens=80,
+                temperature=0.3,
+            )
+        except LLMError as error:
+            logger.warning("Follow-up generation failed, using the key points: %s", error)
+            return ""
+        return valid_follow_up(reply)
+
+
+def valid_follow_up(reply: str) -> str:
+    """The reply as a follow-up question when it is one short question, else "" (quotes and labels dropped)."""
+    text = " ".join((reply or "").split()).strip().strip('"“”')
+    if text.lower().startswith("follow-up:"):
+        text = text[len("follow-up:") :].strip()
+    if not 10 <= len(text) <= 300 or not text.endswith("?") or "{" in text:
+        return ""
+    return text
+
+
+def follow_up_writer_for(session: InterviewSession) -> LLMFollowUpWriter | None:
+    """The LLM follow-up writer when an LLM is configured, else None (offline follow-ups)."""
+    llm = _configured_llm()
+    return LLMFollowUpWriter(llm) if llm is not None else None
 
 
 def question_source_for(

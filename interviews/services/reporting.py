@@ -20,6 +20,8 @@ from django.db import transaction
 from interviews.catalog import topic_label
 from interviews.models import ExpressionSample, InterviewSession, Report, Turn
 from interviews.services.speaking import count_words
+from interviews.skills.coverage import skills_of_question
+from interviews.skills.extraction import skill_by_slug
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class QuestionResult:
     key_points: tuple[str, ...]
     attempts: tuple[Turn, ...]
     example_answer: str = ""
+    difficulty: str = ""
 
     @property
     def model_answer(self) -> str:
@@ -132,6 +135,7 @@ def question_results(turns: Iterable[Turn]) -> list[QuestionResult]:
                 key_points=tuple(question.key_points or ()),
                 attempts=attempts,
                 example_answer=question.example_answer,
+                difficulty=question.difficulty,
             )
         )
     return results
@@ -145,6 +149,60 @@ def tally(results: Sequence[QuestionResult]) -> Tally:
         incorrect=sum(r.verdict == Turn.Verdict.INCORRECT for r in results),
         revealed=sum(r.answer_revealed for r in results),
     )
+
+
+@dataclass(frozen=True)
+class SkillCoverage:
+    """How one of the job's skills fared: the questions that trained it and what to practise next."""
+
+    slug: str
+    label: str
+    asked: int
+    correct: int
+    practise_next: str
+
+    @property
+    def status(self) -> str:
+        if not self.asked:
+            return "not asked"
+        return "strong" if self.correct == self.asked else "to practise"
+
+
+def skill_coverage(job_skills: Sequence[str], results: Sequence[QuestionResult]) -> list[SkillCoverage]:
+    """Each job skill, in the job's order: asked or not, how the answers went, and what to practise next."""
+    trained = [
+        (result, skills_of_question(topic=result.topic, text=result.text, key_points=result.key_points))
+        for result in results
+    ]
+    coverage = []
+    for slug in job_skills:
+        skill = skill_by_slug(slug)
+        if skill is None:
+            continue
+        asked = [result for result, skills in trained if slug in skills]
+        missed = [r for r in asked if r.verdict != Turn.Verdict.CORRECT]
+        if not asked:
+            advice = f"Not asked yet: practise {topic_label(skill.topic)} questions for this job."
+        elif missed:
+            points = _unique(p for r in missed for p in r.missed_points)[:2]
+            advice = "Review " + ("; ".join(points) if points else _quoted(missed[0].text, 60)) + "."
+        else:
+            advice = "Answered well: try harder questions on it."
+        coverage.append(
+            SkillCoverage(
+                slug=slug,
+                label=skill.label,
+                asked=len(asked),
+                correct=len(asked) - len(missed),
+                practise_next=advice,
+            )
+        )
+    return coverage
+
+
+def difficulty_path(results: Sequence[QuestionResult]) -> list[tuple[int, str, str]]:
+    """(question number, difficulty, final verdict) of each topic question: the adaptive level's path."""
+    return [(r.number, r.difficulty, r.verdict) for r in results if r.kind == "topic" and r.difficulty]
 
 
 # --- Expressions ------------------------------------------------------------------------------------

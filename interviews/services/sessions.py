@@ -27,9 +27,9 @@ from interviews.ai.llm import turn_budget
 from interviews.ai.registry import InputError, ServiceError
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import EngineConfig, InterviewState, Outcome
-from interviews.models import ExpressionSample, InterviewSession, Question, Turn
+from interviews.models import ExpressionSample, InterviewSession, JobDocument, Question, Turn
 from interviews.services.grading import get_grader
-from interviews.services.questions import question_source_for
+from interviews.services.questions import follow_up_writer_for, question_source_for
 from interviews.services.reporting import build_report
 from interviews.services.speaking import analyse_speech
 
@@ -78,10 +78,21 @@ class LiveState:
 # --- Glue -------------------------------------------------------------------------------------------
 
 
-def engine_config() -> EngineConfig:
+def engine_config(session: InterviewSession | None = None) -> EngineConfig:
+    """The engine's rules for `session`: a planned interview (practising missed questions) asks its plan,
+    every one at its own level; any other starts at the chosen difficulty and adapts."""
+    if session is not None and session.question_plan:
+        return EngineConfig(
+            general_questions=0,
+            max_questions=len(session.question_plan),
+            follow_ups=settings.INTERVIEW_FOLLOW_UPS,
+        )
     return EngineConfig(
         general_questions=settings.INTERVIEW_GENERAL_QUESTIONS,
         max_questions=settings.INTERVIEW_MAX_QUESTIONS,
+        start_level=session.difficulty if session is not None else "",
+        adaptive=settings.INTERVIEW_ADAPTIVE_DIFFICULTY,
+        follow_ups=settings.INTERVIEW_FOLLOW_UPS,
     )
 
 
@@ -120,9 +131,16 @@ def start_interview(
     difficulty: str,
     consent_audio: bool = False,
     consent_video: bool = False,
+    job_skills: list[str] | None = None,
+    job_seniority: str = "",
+    question_plan: list[int] | None = None,
+    job_document: dict[str, str] | None = None,
 ) -> InterviewSession:
     """Create the session and ask the first question (state persisted).
 
+    `job_skills` (vocabulary slugs, most important first) makes it an interview for one job; its
+    `job_document` ({"job_description", "cv_text"}) is stored only when given, that is with consent.
+    `question_plan` (question ids) makes it a practice of exactly those questions.
     Raises ServiceError when no question at all is available for the topic (nothing is saved).
     """
     session = InterviewSession(
@@ -134,11 +152,14 @@ def start_interview(
         difficulty=difficulty,
         consent_audio=consent_audio,
         consent_video=consent_video,
+        job_skills=list(job_skills or []),
+        job_seniority=job_seniority,
+        question_plan=list(question_plan or []),
     )
     # The first question is chosen before the row exists, so a slow LLM holds no database lock.
     source = _source_for(session)
     with turn_budget():
-        state, outcome = engine.start(engine_config(), source)
+        state, outcome = engine.start(engine_config(session), source)
     if state.finished:
         raise ServiceError(
             "no questions", user_message="There are no questions for this topic yet. Please pick another."
@@ -152,6 +173,13 @@ def start_interview(
     session.start_notices = source_notices
     with transaction.atomic():
         session.save()
+        if job_document and job_document.get("job_description"):
+            JobDocument.objects.create(
+                session=session,
+                owner=user,
+                job_description=job_document["job_description"],
+                cv_text=job_document.get("cv_text", ""),
+            )
     return session
 
 
@@ -200,7 +228,7 @@ def submit_answer(
         elif on_screen.current:
             context = stt.interview_context(
                 topic=session.topic,
-                question=on_screen.current.text,
+                question=on_screen.question_text,
                 key_points=on_screen.current.key_points,
             )
         else:
@@ -232,10 +260,11 @@ def submit_answer(
             new_state, outcome = engine.answer(
                 _state_of(session),
                 text,
-                config=engine_config(),
+                config=engine_config(session),
                 source=source,
                 grader=grader,
                 answer_id=submission_id,
+                follow_up_writer=follow_up_writer_for(session),
             )
     except engine.InterviewOver:
         return _snapshot(session, notices=[FINISHED_NOTICE])
@@ -421,6 +450,7 @@ def _record_turn(
         missed_points=list(record.missed_points),
         hint_shown=record.hint_shown,
         answer_revealed=record.answer_revealed,
+        follow_up=record.follow_up,
         eval_ms=eval_ms,
         backends=dict(backends),
         notices=list(notices),
@@ -479,9 +509,9 @@ def _snapshot(
         status=session.status,
         stage=session.stage,
         question_number=state.question_number,
-        total_questions=engine_config().max_questions,
+        total_questions=engine_config(session).max_questions,
         attempt=state.attempt,
-        question_text=state.current.text if state.current and not finished else "",
+        question_text=state.question_text if not finished else "",
         interviewer_message=state.last_message,
         last_transcript=transcript if transcript is not None else (latest.transcript if latest else ""),
         last_verdict=last_verdict,

@@ -27,9 +27,13 @@ class ListSource:
     def __init__(self, general: list[QuestionRef], topic: list[QuestionRef]):
         self.questions = {"general": list(general), "topic": list(topic)}
         self.requests: list[str] = []
+        self.levels: list[str] = []  # the difficulty asked for with each request
 
-    def next_question(self, *, kind: str, exclude_ids: Collection[int]) -> QuestionRef | None:
+    def next_question(
+        self, *, kind: str, exclude_ids: Collection[int], difficulty: str = ""
+    ) -> QuestionRef | None:
         self.requests.append(kind)
+        self.levels.append(difficulty)
         return next((q for q in self.questions[kind] if q.id not in exclude_ids), None)
 
 
