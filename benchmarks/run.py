@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench_analytics",
     "bench_load",
     "bench_fairness",
+    "bench_skills",
 ]
 
 

@@ -156,11 +156,20 @@ class JobInterviewForm(forms.Form):
         max_length=500,
         help_text="Comma-separated, e.g. “Kubernetes, window functions”.",
     )
-    difficulty = StartInterviewForm.base_fields["difficulty"]
+    # Set from the job's seniority once it is read; the first step does not show it.
+    difficulty = forms.ChoiceField(
+        label="Start difficulty",
+        choices=DIFFICULTIES,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Set from the job's seniority; it then adapts to your answers.",
+        error_messages={"invalid_choice": "Choose easy, medium or hard."},
+    )
     consent_audio = StartInterviewForm.base_fields["consent_audio"]
     consent_video = StartInterviewForm.base_fields["consent_video"]
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "job_%s")  # the topic form beside it uses the plain ids
         super().__init__(*args, **kwargs)
         self.fields["skills"].choices = _skill_choices()
 

@@ -79,7 +79,7 @@ def start(request):
                     user=request.user,
                     candidate_name=data["candidate_name"],
                     position=data["position"],
-                    difficulty=data["difficulty"],
+                    difficulty=data["difficulty"] or "medium",
                     skills=skills,
                     seniority=request.POST.get("seniority", "")[:10],
                     job_description=data["job_description"],

@@ -62,7 +62,13 @@ def meta_html(state) -> str:
             f'<span class="ib-chip">Question {state.question_number} of {state.total_questions}</span>'
         )
     if state.status not in FINISHED_STATUSES and state.question_number:
-        label = "Second attempt" if state.attempt >= 2 else "First attempt"
+        label = (
+            "Follow-up"
+            if getattr(state, "follow_up", False)
+            else "Second attempt"
+            if state.attempt >= 2
+            else "First attempt"
+        )
         parts.append(f'<span class="ib-chip ib-attempt-{state.attempt}">{label}</span>')
     return '<div class="ib-meta">' + "".join(parts) + "</div>"
 

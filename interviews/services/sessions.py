@@ -70,6 +70,8 @@ class LiveState:
     # The interviewer asked "Do you want to finish the interview?" (a command only half heard): the page
     # shows Yes / No buttons, and the next answer is the reply (interviews.engine).
     confirming_finish: bool = False
+    # The question on screen is a follow-up to a partial answer (interviews.engine): attempt 2, reworded.
+    follow_up: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -533,4 +535,5 @@ def _snapshot(
         answered_count=state.answered,
         last_event=outcome.event if outcome is not None else "",
         confirming_finish=state.confirming_finish and not finished,
+        follow_up=bool(state.follow_up) and not finished,
     )

@@ -16,13 +16,7 @@ JOB = (
     "Backend Engineer (Python). Build REST APIs in Python and PostgreSQL, ship Docker containers "
     "through CI/CD. 3+ years of experience."
 )
-FORM = {
-    "mode": "job",
-    "candidate_name": "Ada",
-    "position": "sde",
-    "job_description": JOB,
-    "difficulty": "medium",
-}
+FORM = {"mode": "job", "candidate_name": "Ada", "position": "sde", "job_description": JOB}
 
 
 @pytest.fixture

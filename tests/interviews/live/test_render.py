@@ -75,3 +75,9 @@ def test_rendering_needs_no_gradio():
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "interbot_site.test_settings"}
     assert subprocess.run([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR).returncode == 0
+
+
+def test_a_follow_up_is_labelled_as_such_not_as_a_second_attempt():
+    assert "Follow-up" in render.meta_html(state(attempt=2, follow_up=True))
+    assert "Second attempt" in render.meta_html(state(attempt=2))
+    assert "Follow-up" not in render.meta_html(state(attempt=2))

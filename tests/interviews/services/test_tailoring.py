@@ -25,7 +25,7 @@ from interviews.skills.coverage import skills_of_question
 from interviews.skills.documents import CVError
 from interviews.skills.extraction import skill_by_slug
 from tests.factories import InterviewSessionFactory, QuestionFactory, TurnFactory, UserFactory
-from tests.interviews.engine_fakes import make_question
+from tests.interviews.engine_fakes import KeywordGrader, make_question
 from tests.interviews.services.test_questions import ScriptedChatModel, generated
 from tests.interviews.skills.cv_files import encrypted_pdf, text_pdf
 
@@ -207,3 +207,22 @@ def test_with_an_llm_generated_questions_are_asked_about_the_jobs_skills():
     assert ref.difficulty == "hard"
     prompt = llm.prompts[0][-1]["content"]
     assert "SQL window functions and analytics queries, Kubernetes" in prompt and "Difficulty: hard" in prompt
+
+
+def test_a_follow_up_is_recorded_on_its_turn_and_shown_as_the_question(monkeypatch, settings):
+    settings.INTERVIEW_GENERAL_QUESTIONS = 0
+    monkeypatch.setattr(sessions, "get_grader", KeywordGrader)
+    QuestionFactory(topic="python", difficulty="easy", key_points=["hash", "constant"])
+    session = sessions.start_interview(
+        user=UserFactory(), candidate_name="Ada", topic="python", position="sde", difficulty="easy"
+    )
+    state = sessions.submit_answer(session=session, text="it uses a hash")
+    assert state.follow_up and state.attempt == 2 and state.last_event == "followed_up"
+    assert state.question_text == "You explained hash. How does constant fit in?"
+    sessions.submit_answer(session=session, text="lookups take constant time")
+    first, follow_up = session.turns.order_by("attempt")
+    assert (first.verdict, first.follow_up, first.hint_shown) == ("partial", "", False)
+    assert follow_up.follow_up == "You explained hash. How does constant fit in?"
+    assert follow_up.verdict == "correct"
+    session.refresh_from_db()
+    assert session.report.correct_count == 1 and session.report.questions_asked == 1
