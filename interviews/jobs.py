@@ -11,7 +11,8 @@ from typing import Any
 
 from interviews.ai import shared_files
 from interviews.ai.inference import job
-from interviews.ai.registry import ServiceError
+from interviews.ai.registry import ServiceError, ServiceResult
+from interviews.ai.stt import Transcript
 from interviews.models import InterviewSession
 from interviews.services import sessions
 
@@ -35,9 +36,18 @@ def answer(
     text: str | None = None,
     audio: str | None = None,
     reply_to_finish_question: bool = False,
+    heard: dict[str, Any] | None = None,
+    heard_ms: int | None = None,
 ) -> dict[str, Any]:
-    """sessions.submit_answer of a typed or spoken answer; the LiveState as a dict."""
+    """sessions.submit_answer of a typed or spoken answer; the LiveState as a dict. `heard`: the
+    recording's transcript when it was transcribed while spoken ({text, duration_seconds, backend})."""
     session = InterviewSession.objects.get(pk=session_id)
+    transcript = None
+    if heard:
+        transcript = ServiceResult(
+            Transcript(text=str(heard["text"]), duration_seconds=float(heard["duration_seconds"])),
+            str(heard.get("backend", "")),
+        )
     with shared_files.local_copy(audio) as audio_path:
         try:
             state = sessions.submit_answer(
@@ -46,6 +56,8 @@ def answer(
                 audio_path=audio_path,
                 submission_id=submission_id,
                 reply_to_finish_question=reply_to_finish_question,
+                heard=transcript,
+                heard_ms=heard_ms,
             )
         except ServiceError:
             shared_files.discard(audio)  # told to the candidate, who sends the answer again if they wish

@@ -182,12 +182,17 @@ def build_commands(answers: list[Item]) -> list[Item]:
 
 
 def build_long(answers: list[Item]) -> list[Item]:
-    """~45 s answers for the streaming test: the longest speakable model answers of report-part questions,
-    followed by their key points as a spoken summary, in three voices."""
+    """~45 s answers for streaming: the longest speakable model answers of each part's questions, followed
+    by their key points as a spoken summary, in three voices. The report part's three came first (they
+    measured the prototype); the tune part's three were added to choose the product's cut rules on."""
+    return _long_of_part(answers, "report") + _long_of_part(answers, "tune")
+
+
+def _long_of_part(answers: list[Item], part: str) -> list[Item]:
     bank = _bank()
-    report = sorted({a.question_key for a in answers if a.part == "report"})
+    keys = sorted({a.question_key for a in answers if a.part == part})
     texts = []
-    for key in report:
+    for key in keys:
         question = bank[key][1]
         summary = "; ".join(point.rstrip(".") for point in question["key_points"])
         text = f"{question['reference_answer']} In short: {summary}."
@@ -203,7 +208,7 @@ def build_long(answers: list[Item]) -> list[Item]:
                 f"long-{key}-{voice}",
                 key,
                 topic,
-                "report",
+                part,
                 voice,
                 "long",
                 text,

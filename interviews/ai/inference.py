@@ -4,6 +4,7 @@ Two lanes, so one candidate's heavy upload cannot stall everyone else's answers:
     run_inference  interactive lane, urgent: the verdict a candidate is waiting for (INFERENCE_WORKERS threads)
     run_deferred   interactive lane, after any queued verdict: the interviewer's spoken reply
     run_bulk       bulk lane, its own INFERENCE_BULK_WORKERS threads: webcam clips, long recordings
+    submit_live    interactive lane, after queued verdicts: an answer decoded segment by segment as it is spoken
 and `one_at_a_time`, which lets each candidate have at most one job of a kind in flight.
 
 Work that may leave the web process is a *job* (`@job("answer")`, interviews.jobs): a function of JSON
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 # Lower runs first. A candidate waits on the verdict of their answer; the interviewer's spoken reply can
 # follow a moment later (the page shows the text first), so speech waits behind any queued verdict work.
 URGENT = 0
+# A segment of an answer still being spoken: after any queued verdict (nobody waits on it yet), before the
+# interviewer's spoken reply. Once the candidate stops, the last segments are URGENT.
+LIVE = 5
 DEFERRED = 10
 # The bulk lane's threads run at this `nice` value: when the cores are short, the scheduler serves verdicts first.
 BULK_NICENESS = 10
@@ -221,6 +225,12 @@ async def run_bulk(func: Callable[..., T], /, *args, **kwargs) -> T:
     """As run_inference, in the bulk lane: long work (webcam clips, long recordings) that must never hold up
     the interactive lane's verdicts. FIFO over INFERENCE_BULK_WORKERS threads of its own."""
     return await _run(BULK, URGENT, func, args, kwargs)
+
+
+def submit_live(call: Callable[[], T], urgent: bool) -> Future:
+    """Start `call()` in the interactive lane and return its Future (no awaiting): LIVE priority while the
+    candidate speaks, URGENT once they stopped (interviews.ai.streaming_stt's `submit`)."""
+    return _submit(INTERACTIVE, URGENT if urgent else LIVE, call, (), {})
 
 
 def shutdown() -> None:

@@ -109,3 +109,56 @@ def wav_bytes(samples: np.ndarray, *, sample_rate: int = SAMPLE_RATE) -> bytes:
 def pcm16_bytes(samples: np.ndarray) -> bytes:
     """Raw little-endian 16-bit PCM of float samples in [-1, 1]."""
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+# --------------------------------------------------------------------------- the browser's streaming recorder
+
+STREAM_RATES = range(8_000, 96_001)
+
+
+def read_streamed_wav(path: str | Path, *, max_bytes: int) -> tuple[np.ndarray, int, int]:
+    """(16-bit samples, sample rate, channels) of one chunk of Gradio's streaming microphone: a 44-byte PCM
+    WAV header (its length fields say "endless") then interleaved 16-bit samples. MediaProblem("unreadable")
+    for anything else: the chunk comes from the client, so every field is checked before it is used."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise MediaProblem("unreadable", str(error)) from error
+    if len(data) > max_bytes:
+        raise MediaProblem("too_long", f"a streamed chunk over {max_bytes} bytes")
+    if len(data) < 44 or data[:4] != b"RIFF" or data[8:16] != b"WAVEfmt " or data[36:40] != b"data":
+        raise MediaProblem("unreadable", "not a PCM WAV chunk")
+    fmt_size, codec, channels, rate = np.frombuffer(data[16:28], dtype="<u4,<u2,<u2,<u4")[0]
+    bits = int(np.frombuffer(data[34:36], dtype="<u2")[0])
+    if fmt_size != 16 or codec != 1 or bits != 16 or channels not in (1, 2) or int(rate) not in STREAM_RATES:
+        raise MediaProblem(
+            "unreadable", f"unsupported PCM: codec {codec}, {bits} bit, {channels} ch, {rate} Hz"
+        )
+    body = data[44:]
+    body = body[: len(body) - len(body) % (2 * int(channels))]
+    return np.frombuffer(body, dtype="<i2"), int(rate), int(channels)
+
+
+class StreamResampler:
+    """Interleaved 16-bit audio of one rate and channel count, chunk after chunk, to 16 kHz mono float32.
+
+    One PyAV resampler for the whole stream, so chunk boundaries leave no clicks or lost samples."""
+
+    def __init__(self, rate: int, channels: int):
+        self.rate, self.channels = rate, channels
+        self._resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+
+    def convert(self, pcm: np.ndarray) -> np.ndarray:
+        if not pcm.size:
+            return np.zeros(0, dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(pcm, dtype="<i2").reshape(1, -1),
+            format="s16",
+            layout="stereo" if self.channels == 2 else "mono",
+        )
+        frame.sample_rate = self.rate
+        out = [resampled.to_ndarray().reshape(-1) for resampled in self._resampler.resample(frame)]
+        if not out:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(out).astype(np.float32) / 32768.0

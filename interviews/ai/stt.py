@@ -250,6 +250,30 @@ class FasterWhisperSTT:
         text = " ".join(segment.text.strip() for segment in segments).strip()
         return Transcript(text=text, duration_seconds=round(samples.size / media.SAMPLE_RATE, 2), words=words)
 
+    def transcribe_segment(self, samples: np.ndarray, *, prompt: str = "") -> str:
+        """The words of one stretch of speech under 30 s, already cut at pauses (interviews.ai.streaming_stt).
+
+        No VAD (the stream's own found the pauses) and no timestamp tokens: within one window Whisper needs
+        none to seek, and with them it pads short pieces with made-up lines ("Thank you.")."""
+        model = self.load()
+        try:
+            segments, _ = model.transcribe(
+                samples,
+                language="en",
+                beam_size=self.beam_size,
+                vad_filter=False,
+                word_timestamps=False,
+                without_timestamps=True,
+                condition_on_previous_text=False,
+                initial_prompt=prompt or None,
+            )
+            return " ".join(segment.text.strip() for segment in segments).strip()
+        except Exception as error:
+            raise TranscriptionError(
+                f"faster-whisper failed on a segment: {error}",
+                user_message="The offline speech engine failed on this recording.",
+            ) from error
+
 
 # --------------------------------------------------------------------------- remote: Google web speech
 

@@ -23,6 +23,7 @@ Stable element ids (for browser tests and the page's own JS), all inside the Gra
 from __future__ import annotations
 
 import gradio as gr
+from django.conf import settings
 
 from interviews.live.callbacks import MAX_TYPED_ANSWER_CHARS, LiveCallbacks, LiveUI
 from interviews.live.render import (
@@ -39,10 +40,12 @@ from interviews.live.render import (
     status_html,
     verdict_empty_html,
 )
+from interviews.services.dictation import STREAM_EVERY_SECONDS
 
 
 def build_blocks() -> gr.Blocks:
     """The live-interview app; one instance serves every session (the session comes from ?session=<pk>)."""
+    streaming = settings.STT_STREAMING
     with gr.Blocks(
         title="InterBot live interview", delete_cache=(900, 1800), fill_width=True, analytics_enabled=False
     ) as demo:
@@ -62,12 +65,14 @@ def build_blocks() -> gr.Blocks:
                 error = gr.HTML(error_html(), elem_id="live-error")
                 with gr.Group():
                     gr.HTML("", elem_id="live-mic-status")  # filled by live_app.js when the mic fails
+                    # Streaming: the answer is transcribed while it is spoken (interviews.services.dictation).
                     mic = gr.Audio(
                         sources=["microphone"],
                         type="filepath",
                         label="Answer aloud",
                         elem_id="live-mic",
                         buttons=[],
+                        streaming=streaming,
                     )
                     answer_text = gr.Textbox(
                         label="…or type your answer",
@@ -163,20 +168,36 @@ def build_blocks() -> gr.Blocks:
             concurrency_limit=None,
         )
         # Submit waits while the microphone records and uploads; a recording is never submitted half-way.
-        mic.start_recording(
-            lambda: gr.update(interactive=False, value=RECORDING_LABEL),
-            inputs=None,
-            outputs=submit,
-            show_progress="hidden",
-            concurrency_limit=None,
-        )
-        mic.stop_recording(
-            lambda: gr.update(interactive=True, value=SUBMIT_LABEL),
-            inputs=None,
-            outputs=submit,
-            show_progress="hidden",
-            concurrency_limit=None,
-        )
+        if streaming:
+            mic.start_recording(
+                live.on_start_speaking,
+                inputs=None,
+                outputs=[submit, transcript, error],
+                show_progress="hidden",
+                concurrency_limit=None,
+            )
+            mic.stop_recording(
+                live.on_stop_speaking,
+                inputs=None,
+                outputs=[submit, transcript, error],
+                show_progress="hidden",
+                concurrency_limit=None,
+            )
+        else:
+            mic.start_recording(
+                lambda: gr.update(interactive=False, value=RECORDING_LABEL),
+                inputs=None,
+                outputs=submit,
+                show_progress="hidden",
+                concurrency_limit=None,
+            )
+            mic.stop_recording(
+                lambda: gr.update(interactive=True, value=SUBMIT_LABEL),
+                inputs=None,
+                outputs=submit,
+                show_progress="hidden",
+                concurrency_limit=None,
+            )
         consent_video.change(lambda on: gr.update(visible=on), inputs=consent_video, outputs=webcam)
         webcam.change(
             live.on_webcam,
@@ -196,5 +217,30 @@ def build_blocks() -> gr.Blocks:
                 trigger_mode="once",
                 concurrency_limit=None,
             )
+        if streaming:
+            # Last, so the fn_index of every event above stays what it was.
+            mic.stream(
+                live.on_speech,
+                inputs=[mic],
+                outputs=[
+                    transcript,
+                    error,
+                    question,
+                    status,
+                    mic,
+                    answer_text,
+                    submit,
+                    finish,
+                    confirm_yes,
+                    confirm_no,
+                ],
+                show_progress="hidden",
+                concurrency_limit=None,
+                preprocess=False,  # the callback checks each chunk (uploads.checked_upload) before reading it
+                stream_every=STREAM_EVERY_SECONDS,
+                time_limit=float(settings.AI_SERVICES["stt"].get("OPTIONS", {}).get("max_seconds", 180.0))
+                + 30,
+            )
+            demo.unload(live.on_page_closed)
         demo.queue(default_concurrency_limit=None)
     return demo

@@ -5,6 +5,8 @@ render it (interviews.live.render). interviews.live.app wires them to the compon
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -28,6 +30,7 @@ from interviews.live.render import (
     NOT_AVAILABLE,
     PREPARING_LABEL,
     PREPARING_STATUS,
+    RECORDING_LABEL,
     SUBMIT_LABEL,
     error_html,
     expression_html,
@@ -43,7 +46,7 @@ from interviews.live.render import (
     words_to_say,
 )
 from interviews.models import InterviewSession
-from interviews.services import sessions
+from interviews.services import dictation, sessions
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,8 @@ STILL_ANSWERING = (
     "Still working on your last answer. This one is kept: submit it again once that one is done."
 )
 STILL_ANALYSING = "Still analysing your last webcam clip, so this one was skipped."
+# A piece of a streamed recording submitted on its own: the page was reloaded or the server restarted midway.
+RECORDING_INTERRUPTED = "Your recording was interrupted. Please record your answer again."
 # Inside Gradio's upload folder, so Gradio serves the file where it is and it can be granted to its session.
 _VOICE_DIR = Path(jobs.voice_folder())
 _VOICE_MAX_AGE_SECONDS = 15 * 60
@@ -163,6 +168,47 @@ async def _spoken(request: gr.Request, text: str, session=None) -> str | None:
     path = await _voice_file(spoken["audio"])
     await uploads.agrant_files([path], owner=uploads.session_owner(dict(request.cookies)))
     return path
+
+
+def _interview_id(request: gr.Request) -> int | None:
+    """The interview the page names (?session=<pk>), unchecked: only compared with a recording's own."""
+    value = request.query_params.get("session")
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 18 else None
+
+
+def _page_of(request: gr.Request) -> tuple[str, str | None, int | None]:
+    """(Gradio's session hash of the page, the Django session's owner digest, the interview id named)."""
+    return (
+        str(request.session_hash or ""),
+        uploads.session_owner(dict(request.cookies)),
+        _interview_id(request),
+    )
+
+
+async def _heard_while_spoken(spoken: dictation.Dictation) -> tuple[dict | None, int | None]:
+    """The transcript of a streamed recording and how long it took after the stop; (None, None) when it was
+    not decoded while spoken (remote STT, decoding failed): the whole recording is transcribed instead.
+    UnusableAudio (nothing heard) propagates."""
+    try:
+        transcript = await asyncio.wrap_future(dictation.stop(spoken))
+    except InputError:
+        raise
+    except ServiceError as problem:
+        if spoken.streaming:
+            logger.warning("Streamed answer not decoded, transcribing it whole: %s", problem)
+        return None, None
+    stopped_at = spoken.transcription.stopped_at or time.perf_counter()
+    heard = {
+        "text": transcript.text,
+        "duration_seconds": transcript.duration_seconds,
+        "backend": spoken.backend,
+    }
+    return heard, round((time.perf_counter() - stopped_at) * 1000)
+
+
+_feed = sync_to_async(dictation.feed, thread_sensitive=False)
+_save_recording = sync_to_async(dictation.save_recording, thread_sensitive=False)
+_is_streamed_chunk = sync_to_async(dictation.is_streamed_chunk, thread_sensitive=False)
 
 
 async def _session_of(request: gr.Request) -> InterviewSession | None:
@@ -284,13 +330,19 @@ class LiveCallbacks:
             return
         draft_id = draft_id if isinstance(draft_id, str) and len(draft_id) <= 64 else ""
         audio_path = None
-        if not text:
+        page, owner, interview_id = _page_of(request)
+        # The streaming microphone's recording of this page, if any: its value is only the last chunk.
+        spoken = None if text else dictation.for_submit(page=page, owner=owner, interview_id=interview_id)
+        if not text and spoken is None:
             try:
                 audio_path = await uploads.acheck_upload(audio_value, dict(request.cookies))
             except uploads.UnusableUpload as problem:
                 yield {ui.error: error_html(problem.user_message)}
                 return
-        if not text and not audio_path:
+            if audio_path and await _is_streamed_chunk(audio_path):
+                yield {ui.error: error_html(RECORDING_INTERRUPTED)}
+                return
+        if not text and not audio_path and spoken is None:
             yield {ui.error: error_html("Record or type an answer first.")}
             return
         if audio_path and os.path.getsize(audio_path) > settings.MAX_UPLOAD_BYTES:
@@ -312,7 +364,11 @@ class LiveCallbacks:
             if not slot:  # another tab or client of this candidate is being answered: keep this answer
                 yield {ui.error: error_html(STILL_ANSWERING)}
                 return
-            progress = "Transcribing and evaluating your answer…" if audio_path else "Evaluating your answer…"
+            progress = (
+                "Transcribing and evaluating your answer…"
+                if audio_path or spoken
+                else "Evaluating your answer…"
+            )
             yield {
                 ui.status: status_html(progress),
                 ui.error: error_html(),
@@ -321,9 +377,15 @@ class LiveCallbacks:
                 ui.answer_text: gr.update(interactive=False),
             }
             await events.apublish_progress(pk, progress)
+            heard, heard_ms, saved = None, None, None
             try:
+                if spoken is not None:
+                    heard, heard_ms = await _heard_while_spoken(spoken)
+                    audio_path = saved = await _save_recording(spoken)
                 lane = (
-                    slot.run_bulk if audio_path and await _long_recording(audio_path) else slot.run_inference
+                    slot.run_bulk
+                    if audio_path and heard is None and await _long_recording(audio_path)
+                    else slot.run_inference
                 )
                 state = sessions.LiveState(
                     **await lane(
@@ -333,6 +395,8 @@ class LiveCallbacks:
                         audio=await _share(audio_path),
                         submission_id=submission_id,
                         reply_to_finish_question=finish_reply,
+                        heard=heard,
+                        heard_ms=heard_ms,
                     )
                 )
             except InputError as problem:
@@ -349,6 +413,12 @@ class LiveCallbacks:
                 yield self._answer_controls_back(f"{told} Your answer was kept; please try again.")
                 await events.apublish_progress(pk, "")
                 return
+            finally:
+                if saved:
+                    with contextlib.suppress(OSError):
+                        os.unlink(saved)  # the Turn keeps its own copy when the candidate consented
+            if spoken is not None:
+                dictation.discard(page, owner=owner)
             await events.apublish_state(pk, state)
             await events.apublish_progress(pk, PREPARING_STATUS)
             # An answer overtaken by another tab's answer was not graded: this tab keeps it to answer again.
@@ -360,6 +430,78 @@ class LiveCallbacks:
             voice_path = await _spoken(request, words_to_say(state), session)
             await events.apublish_progress(pk, "")
             yield self.render(state, voice_path=voice_path)
+
+    # --- The streaming microphone: the answer is transcribed while it is spoken ---------------------
+
+    async def on_start_speaking(self, request: gr.Request):
+        """Recording starts: an earlier, stopped recording of this page is dropped (recorded again)."""
+        page, owner, _ = _page_of(request)
+        dictation.discard(page, owner=owner, only_stopped=True)
+        ui = self.ui
+        return {
+            ui.submit: gr.update(interactive=False, value=RECORDING_LABEL),
+            ui.transcript: "",
+            ui.error: error_html(),
+        }
+
+    async def on_speech(self, chunk_value, request: gr.Request):
+        """One chunk of the streaming microphone (every STREAM_EVERY_SECONDS): fed to this page's recording;
+        the words heard so far go to "What we heard"."""
+        ui = self.ui
+        try:
+            chunk_path = await uploads.acheck_upload(chunk_value, dict(request.cookies))
+        except uploads.UnusableUpload:
+            return {ui.error: error_html(dictation.BAD_CHUNK)}
+        if chunk_path is None:
+            return {}
+        page, owner, interview_id = _page_of(request)
+        spoken = dictation.recording(page=page, owner=owner, interview_id=interview_id)
+        if spoken is None:  # the first chunk of a recording: the interview is checked once, here
+            session = await _session_of(request)
+            if session is None:
+                return self.refused()
+            try:
+                spoken = dictation.start(
+                    page=page,
+                    owner=owner,
+                    interview_id=session.pk,
+                    context=sessions.answer_context(session=session),
+                )
+            except InputError as problem:
+                return {ui.error: error_html(problem.user_message)}
+        try:
+            await _feed(spoken, chunk_path)
+        except InputError as problem:
+            dictation.discard(page, owner=owner)
+            return {ui.error: error_html(problem.user_message)}
+        if spoken.transcription.full:
+            return {ui.error: error_html(dictation.too_long_message(spoken))}
+        return {ui.transcript: spoken.transcription.text()} if spoken.streaming else {}
+
+    async def on_stop_speaking(self, request: gr.Request):
+        """Recording stops: Submit comes back at once; the last segment is decoded meanwhile and the whole
+        transcript shown (Submit waits for the same decoding)."""
+        ui = self.ui
+        yield {ui.submit: gr.update(interactive=True, value=SUBMIT_LABEL)}
+        page, owner, interview_id = _page_of(request)
+        spoken = dictation.for_submit(page=page, owner=owner, interview_id=interview_id)
+        if spoken is None or not spoken.streaming:
+            if spoken is not None:
+                dictation.stop(spoken)
+            return
+        try:
+            transcript = await asyncio.wrap_future(dictation.stop(spoken))
+        except InputError as problem:
+            yield {ui.error: error_html(problem.user_message)}
+            return
+        except ServiceError:
+            return  # Submit transcribes the whole recording instead
+        yield {ui.transcript: transcript.text}
+
+    async def on_page_closed(self, request: gr.Request):
+        """The tab closed or reloaded: its recording (if any) goes."""
+        page, owner, _ = _page_of(request)
+        dictation.discard(page, owner=owner)
 
     async def on_confirm_yes(self, draft_id, request: gr.Request):
         """The "Yes, finish" button: a spoken "yes", clicked (the engine decides what it means)."""

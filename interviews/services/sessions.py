@@ -24,7 +24,7 @@ from accounts.selectors import cohort_for_practice
 from interviews import engine
 from interviews.ai import stt, tts, vision
 from interviews.ai.llm import turn_budget
-from interviews.ai.registry import InputError, ServiceError
+from interviews.ai.registry import InputError, ServiceError, ServiceResult
 from interviews.domain import Grade, QuestionRef
 from interviews.engine import EngineConfig, InterviewState, Outcome
 from interviews.models import ExpressionSample, InterviewSession, JobDocument, Question, Turn
@@ -185,6 +185,19 @@ def start_interview(
     return session
 
 
+def answer_context(*, session: InterviewSession) -> str:
+    """What the recogniser is told to expect from the next answer: the question on screen and its key points,
+    or a yes / no while the interviewer asks whether to finish."""
+    on_screen = _state_of(session)
+    if on_screen.confirming_finish:
+        return f"{engine.CONFIRM_QUESTION} Yes, finish. No, continue."
+    if on_screen.current:
+        return stt.interview_context(
+            topic=session.topic, question=on_screen.question_text, key_points=on_screen.current.key_points
+        )
+    return ""
+
+
 def live_state(*, session: InterviewSession) -> LiveState:
     """The current snapshot (used on page load and after a reconnect or restart)."""
     return _snapshot(session)
@@ -197,8 +210,13 @@ def submit_answer(
     audio_path: str | None = None,
     submission_id: str = "",
     reply_to_finish_question: bool = False,
+    heard: ServiceResult[stt.Transcript] | None = None,
+    heard_ms: int | None = None,
 ) -> LiveState:
     """Grade one answer, typed (`text`) or spoken (`audio_path`, any browser format).
+
+    `heard`: the recording's transcript when it was transcribed while spoken (interviews.services.dictation),
+    `heard_ms` how long it took after the stop; else the recording is transcribed here.
 
     `reply_to_finish_question`: the answer is a click on Yes / No, which counts only while the interviewer
     is asking "Do you want to finish the interview?" (otherwise nothing changes).
@@ -224,20 +242,12 @@ def submit_answer(
     spoken: dict[str, Any] = {}
     if audio_path:
         started = time.perf_counter()
-        on_screen = _state_of(session)
-        if on_screen.confirming_finish:
-            context = f"{engine.CONFIRM_QUESTION} Yes, finish. No, continue."  # a yes or no is expected
-        elif on_screen.current:
-            context = stt.interview_context(
-                topic=session.topic,
-                question=on_screen.question_text,
-                key_points=on_screen.current.key_points,
-            )
+        if heard is None:
+            # UnusableAudio propagates: nothing has changed yet.
+            heard = stt.transcribe(audio_path, context=answer_context(session=session))
+            spoken["stt_ms"] = round((time.perf_counter() - started) * 1000)
         else:
-            context = ""
-        # UnusableAudio propagates: nothing has changed yet.
-        heard = stt.transcribe(audio_path, context=context)
-        spoken["stt_ms"] = round((time.perf_counter() - started) * 1000)
+            spoken["stt_ms"] = heard_ms
         backends["stt"] = heard.backend
         notices += heard.notices
         fallbacks += int(heard.fell_back)

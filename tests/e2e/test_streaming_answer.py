@@ -1,0 +1,110 @@
+"""A long spoken answer in a real Chromium: the words appear while the candidate speaks (the microphone
+streams and the server transcribes each finished stretch), and the verdict follows the stop.
+
+The fake microphone plays a piper-spoken model answer of the question on screen, long enough to be cut at
+several pauses. Ordering and growth are asserted, never timings (those are in benchmarks/speech_lab).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.media import speak_to_wav, wav_seconds
+from tests.e2e.test_interview_flow import (
+    ANSWER_TIMEOUT_MS,
+    bank_question,
+    expect_outcome,
+    live_frame,
+    new_context,
+    shoot,
+    shown_question,
+    sign_up,
+    start_interview,
+    start_recording,
+    words_of,
+)
+
+pytestmark = pytest.mark.e2e
+
+# Enough words for ~40 s of speech: several segments of the streaming transcriber.
+LONG_ANSWER_WORDS = 100
+# Whisper keeps up with speech on an idle machine; on a shared, overloaded one it may lag by a segment.
+MAX_CATCH_UP_S = 90.0
+
+
+def long_answer(model_answer: str) -> str:
+    text = model_answer.strip()
+    while len(text.split()) < LONG_ANSWER_WORDS:
+        text += " To put it another way: " + model_answer.strip()
+    return text
+
+
+def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_stop(
+    server, launch_browser, media_dir, artifacts_dir
+):
+    base_url, db_path = server["url"], server["db_path"]
+    browser = launch_browser()
+    context = new_context(browser)
+    page = context.new_page()
+    sign_up(page, base_url)
+    interview_id = start_interview(page, base_url)  # with consent to keep the recordings
+    question = shown_question(live_frame(page))
+    cookies = context.storage_state()
+    context.close()
+
+    answer = long_answer(bank_question(db_path, question)["model_answer"])
+    # Long trailing silence: on a busy machine the recording goes on (silent) until the words catch up.
+    answer_wav = speak_to_wav(answer, media_dir / "long-answer.wav", trailing_silence_s=MAX_CATCH_UP_S + 10)
+    speech_s = wav_seconds(answer_wav) - MAX_CATCH_UP_S - 10
+    browser = launch_browser(answer_wav)
+    context = new_context(browser, cookies)
+    page = context.new_page()
+    page.goto(f"{base_url}/interviews/{interview_id}/live/")
+    frame = live_frame(page)
+    assert shown_question(frame) == question
+    transcript = frame.locator("#live-transcript textarea")
+
+    start_recording(frame)
+    # While the answer plays into the microphone, note every new version of "What we heard".
+    seen: list[str] = []
+    recording_started = time.monotonic()
+    speaking_ends = recording_started + speech_s + 2.0
+    while time.monotonic() < speaking_ends or (
+        len(seen) < 2 and time.monotonic() < speaking_ends + MAX_CATCH_UP_S
+    ):
+        text = transcript.input_value()
+        if text and (not seen or text != seen[-1]):
+            seen.append(text)
+        time.sleep(0.25)
+    shoot(page, artifacts_dir, "20-streaming-transcript-before-stop")
+    frame.locator("#live-mic button.stop-button").first.click()
+    frame.locator("#live-submit").click()  # right after the stop
+
+    # The transcript grew during the recording: at least two versions, each extending the one before.
+    assert len(seen) >= 2, seen
+    for earlier, later in zip(seen, seen[1:], strict=False):
+        assert later.startswith(earlier) and len(later) > len(earlier), (earlier, later)
+    assert len(words_of(seen[-1]) & words_of(answer)) >= 10, seen[-1]
+
+    # Then the verdict, with the whole answer heard: what was seen before the stop, and its end.
+    verdict = frame.locator("#live-verdict")
+    expect(verdict).to_have_text(re.compile("Correct|Partially correct|Not quite"), timeout=ANSWER_TIMEOUT_MS)
+    expect_outcome(frame, "Question")
+    heard = transcript.input_value()
+    assert heard.startswith(seen[-1]) and len(heard) > len(seen[-1]), (seen[-1], heard)
+    assert len(words_of(heard) & words_of(answer)) >= 0.5 * len(words_of(answer)), heard
+    shoot(page, artifacts_dir, "21-streaming-verdict")
+    context.close()
+
+    # As before streaming: the spoken answer and its recording (the candidate consented) are kept.
+    with sqlite3.connect(db_path) as connection:
+        mode, audio, transcript_saved = connection.execute(
+            "SELECT input_mode, audio, transcript FROM interviews_turn WHERE session_id = ? ORDER BY id",
+            (interview_id,),
+        ).fetchone()
+    assert mode == "spoken" and audio and transcript_saved == heard
