@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -71,6 +73,15 @@ def _grant_key(owner: str, resolved: str) -> str:
     return f"interbot:gradio-file:{digest}"
 
 
+# The last uploads of each session in this process, in the order they were stored: Gradio hands a stream
+# event only the newest chunk when the callback is still busy with the one before, so the streaming
+# microphone's callback reads the chunks it was not handed from here (interviews.services.dictation).
+RECENT_UPLOADS_PER_OWNER = 256
+RECENT_UPLOAD_OWNERS = 1024
+_recent: OrderedDict[str, deque[str]] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
 def grant_files(paths: Iterable[Any], *, owner: str | None) -> None:
     """Let `owner`'s session use and download `paths` (files Gradio stored for it) for a while."""
     if not owner:
@@ -82,6 +93,25 @@ def grant_files(paths: Iterable[Any], *, owner: str | None) -> None:
             keys[_grant_key(owner, resolved)] = True
     if keys:
         cache.set_many(keys, timeout=FILE_GRANT_SECONDS)
+        with _recent_lock:
+            recent = _recent.pop(owner, None) or deque(maxlen=RECENT_UPLOADS_PER_OWNER)
+            recent.extend(
+                _resolved_in_upload_folder(path) for path in paths if _resolved_in_upload_folder(path)
+            )
+            _recent[owner] = recent
+            while len(_recent) > RECENT_UPLOAD_OWNERS:
+                _recent.popitem(last=False)
+
+
+def uploads_between(*, owner: str | None, after: str | None, upto: str) -> list[str]:
+    """`owner`'s uploads stored after `after` and up to `upto` (both real paths), oldest first; just
+    [`upto`] when either is not among the recent uploads of this process."""
+    with _recent_lock:
+        recent = list(_recent.get(owner or "", ()))
+    if upto not in recent or after is None or after not in recent:
+        return [upto]
+    start, end = recent.index(after) + 1, recent.index(upto) + 1
+    return recent[start:end] if start < end else [upto]
 
 
 def may_use(path: Any, *, owner: str | None) -> bool:

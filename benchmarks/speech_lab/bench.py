@@ -1,7 +1,7 @@
 """One command for every speech-lab table: technical answers (report part) before vs after, LibriVox read
 speech, streaming vs whole-file, and the "finish interview" matcher.
 
-    SPEECH_LAB_CACHE=/path .venv/bin/python -m benchmarks.speech_lab.bench [--fresh] [--after SETUP] [--only answers,librivox,stream,finish]
+    SPEECH_LAB_CACHE=/path .venv/bin/python -m benchmarks.speech_lab.bench [--fresh] [--after SETUP] [--only answers,librivox,stream,finish] [--repeat 2]
 
 `--fresh` decodes everything again (timing figures from this run); without it transcripts come from the
 cache and the CPU column is what was measured when they were first decoded. Before and after are
@@ -113,51 +113,13 @@ def librivox_table(after: str) -> list[dict]:
     return table
 
 
-def stream_table(after: str, conditions=("clean", "white10")) -> list[dict]:
-    """The chosen set-up streamed in real time vs the same set-up on the whole file after the stop, and
-    today's set-up on the whole file for the CPU comparison (all in this run)."""
-    table = []
-    totals = {"stream": [0, 0.0], "whole": [0, 0.0], "today": [0, 0.0], "words": 0, "audio": 0.0}
-    for item in evalset.load(evalset.LONG):
-        for condition in conditions:
-            row = streaming.run_one(decoding.SETUPS[after], item, condition, streaming.StreamOptions())
-            samples = evalset.read_wav(evalset.clip_path(item, condition))
-            started = time.process_time()
-            today_text = decoding.transcribe(decoding.SETUPS[BEFORE], samples)
-            today_cpu = time.process_time() - started
-            today_errors, _ = decoding.word_errors(item.text, today_text)
-            stream_errors, whole_errors, words = row["_errors"]
-            audio = row["audio s"]
-            totals["stream"][0] += stream_errors
-            totals["whole"][0] += whole_errors
-            totals["today"][0] += today_errors
-            totals["stream"][1] += row["CPU/audio s stream"] * audio
-            totals["whole"][1] += row["whole"] * audio
-            totals["today"][1] += today_cpu
-            totals["words"] += words
-            totals["audio"] += audio
-            table.append(
-                {
-                    **{k: v for k, v in row.items() if not k.startswith("_")},
-                    "WER today whole": f"{today_errors}/{words}",
-                    "CPU/audio s today": round(today_cpu / audio, 3),
-                }
-            )
-    words, audio = totals["words"], totals["audio"]
-    table.append(
-        {
-            "clip": "ALL",
-            "audio s": round(audio, 1),
-            "WER stream": f"{100 * totals['stream'][0] / words:.1f} %",
-            "WER whole": f"{100 * totals['whole'][0] / words:.1f} %",
-            "CPU/audio s stream": round(totals["stream"][1] / audio, 3),
-            "whole": round(totals["whole"][1] / audio, 3),
-            "WER today whole": f"{100 * totals['today'][0] / words:.1f} %",
-            "CPU/audio s today": round(totals["today"][1] / audio, 3),
-        }
-    )
-    table.append({"clip": f"set-up {after}; load avg {_load()}"})
-    return table
+def stream_table(repeat: int = 2) -> list[dict]:
+    """The product's streaming transcriber fed in real time vs the product's whole-file decode after the
+    stop, on the report part's long answers, `repeat` times (the load average is in each run's last row)."""
+    rows: list[dict] = []
+    for _ in range(repeat):
+        rows += streaming.table("report", ("clean", "white10"))
+    return rows
 
 
 def finish_table(after: str) -> list[dict]:
@@ -241,7 +203,8 @@ def run(argv: list[str] | None = None) -> list[dict]:
         print_table("LibriVox read speech (5 clips, 71 words)", librivox_table(after))
     if "stream" in only:
         print_table(
-            "Streaming (VAD cuts, background decoding) vs whole file after the stop", stream_table(after)
+            "Streaming (the product's StreamingTranscription, real-time feed) vs whole file after the stop",
+            stream_table(int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 2),
         )
     if "finish" in only:
         print_table("'finish interview' in every voice and noise; matcher intents", finish_table(after))

@@ -115,8 +115,8 @@ class PauseFinder:
                     length, middle = index - run_start, (run_start + index) // 2
                     if length >= need and middle >= earliest:
                         return (first + middle) * VAD_WINDOW
-                    if longest is None or length > longest[0]:
-                        longest = (length, middle)
+                    if middle >= earliest // 2 and (longest is None or length > longest[0]):
+                        longest = (length, middle)  # a forced cut still leaves Whisper some context
                 run_start = None
             elif run_start is None:
                 run_start = index

@@ -57,6 +57,7 @@ class Dictation:
     stopped: bool = False
     resampler: media.StreamResampler | None = None
     chunks: set[str] = field(default_factory=set)  # the chunk files fed: never an answer of their own
+    last_chunk: str | None = None  # the last chunk a stream event handed over
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -123,23 +124,37 @@ def start(*, page: str, owner: str | None, interview_id: int, context: str) -> D
 
 
 def feed(dictation: Dictation, chunk_path: str) -> None:
-    """Add one checked chunk file (a path uploads.checked_upload let through) to the recording.
+    """Add one checked chunk file (a path uploads.checked_upload let through) to the recording, after any
+    chunk of it the page uploaded before this one that the callback was never handed (Gradio keeps only the
+    newest chunk of a busy stream event).
 
     Raises DictationRefused for a chunk that is not the recorder's PCM WAV, or changes its format midway."""
-    try:
-        pcm, rate, channels = media.read_streamed_wav(chunk_path, max_bytes=MAX_CHUNK_BYTES)
-    except media.MediaProblem as problem:
-        raise DictationRefused(str(problem)) from problem
+    chunk_path = os.path.realpath(chunk_path)
     with dictation.lock:
         if dictation.stopped:
             return  # a chunk sent just before the stop, arriving after it: the answer is already closed
-        if dictation.resampler is None:
-            dictation.resampler = media.StreamResampler(rate, channels)
-        elif (dictation.resampler.rate, dictation.resampler.channels) != (rate, channels):
-            raise DictationRefused(f"the chunk format changed to {rate} Hz, {channels} channels")
-        dictation.chunks.add(os.path.realpath(chunk_path))
+        missed = uploads.uploads_between(owner=dictation.owner, after=dictation.last_chunk, upto=chunk_path)
+        for path in missed:
+            if path in dictation.chunks or (path != chunk_path and not is_streamed_chunk(path)):
+                continue  # fed already, or another upload of the page (a webcam clip)
+            _feed_one(dictation, path)
+        dictation.last_chunk = chunk_path
         dictation.touched = time.monotonic()
-        dictation.transcription.feed(dictation.resampler.convert(pcm))
+    if len(missed) > 1:
+        logger.info("Recording of page %s: %d chunks read from the uploads", dictation.page, len(missed) - 1)
+
+
+def _feed_one(dictation: Dictation, path: str) -> None:
+    try:
+        pcm, rate, channels = media.read_streamed_wav(path, max_bytes=MAX_CHUNK_BYTES)
+    except media.MediaProblem as problem:
+        raise DictationRefused(str(problem)) from problem
+    if dictation.resampler is None:
+        dictation.resampler = media.StreamResampler(rate, channels)
+    elif (dictation.resampler.rate, dictation.resampler.channels) != (rate, channels):
+        raise DictationRefused(f"the chunk format changed to {rate} Hz, {channels} channels")
+    dictation.chunks.add(path)
+    dictation.transcription.feed(dictation.resampler.convert(pcm))
 
 
 def stop(dictation: Dictation):

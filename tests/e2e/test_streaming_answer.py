@@ -31,8 +31,8 @@ from tests.e2e.test_interview_flow import (
 
 pytestmark = pytest.mark.e2e
 
-# Enough words for ~40 s of speech: several segments of the streaming transcriber.
-LONG_ANSWER_WORDS = 100
+# Enough words for ~45 s of the piper voice: several segments of the streaming transcriber.
+LONG_ANSWER_WORDS = 180
 # Whisper keeps up with speech on an idle machine; on a shared, overloaded one it may lag by a segment.
 MAX_CATCH_UP_S = 90.0
 

@@ -5,8 +5,11 @@ for the answer."""
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import time
+import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -176,3 +179,28 @@ def test_the_recording_is_saved_as_a_wav_of_what_was_heard(tmp_path, speech, set
         assert abs(media.decode_audio(saved).size - speech.size) < 0.01 * speech.size
     finally:
         os.unlink(saved)
+
+
+def test_chunks_the_stream_event_was_never_handed_are_read_from_the_pages_uploads(speech):
+    """Gradio keeps only the newest chunk of a stream event whose callback is still busy: the chunks in
+    between were uploaded by the page all the same, and are fed in upload order."""
+    from interviews import uploads
+
+    folder = Path(uploads.upload_folder()) / f"test-dictation-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    try:
+        pieces = np.array_split(at_48k(speech), 4)
+        paths = [recorder_chunk(folder / f"{n}.wav", piece) for n, piece in enumerate(pieces)]
+        (folder / "clip.webm").write_bytes(b"\x1a\x45\xdf\xa3 a webcam clip of the same page")
+        uploads.grant_files([paths[0]], owner=OWNER)
+        uploads.grant_files([paths[1], str(folder / "clip.webm")], owner=OWNER)
+        uploads.grant_files([paths[2]], owner=OWNER)
+        uploads.grant_files([paths[3]], owner=OWNER)
+        recording = start()
+        dictation.feed(recording, paths[0])
+        dictation.feed(recording, paths[3])  # chunks 1 and 2 were replaced before the callback saw them
+        assert abs(recording.transcription.audio().size - speech.size) < 0.01 * speech.size
+        dictation.feed(recording, paths[3])  # a repeat adds nothing
+        assert abs(recording.transcription.audio().size - speech.size) < 0.01 * speech.size
+    finally:
+        shutil.rmtree(folder)
