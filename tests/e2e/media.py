@@ -25,15 +25,31 @@ def _piper_voice():
 
 
 def speak_to_wav(
-    text: str, path: Path, *, leading_silence_s: float = 0.5, trailing_silence_s: float = TRAILING_SILENCE_S
+    text: str,
+    path: Path,
+    *,
+    leading_silence_s: float = 0.5,
+    trailing_silence_s: float = TRAILING_SILENCE_S,
+    sentence_pause_s: float | None = None,
 ) -> Path:
     """Say `text` with the piper voice shipped in a wheel, padded with silence; returns `path`.
 
     Chromium loops the fake microphone file, so the trailing silence keeps one recording to one
-    utterance; the short lead-in keeps the first word clear of the recorder's start.
+    utterance; the short lead-in keeps the first word clear of the recorder's start. `sentence_pause_s`:
+    the silence between sentences (a person's, rather than piper's short default).
     """
+    voice = _piper_voice()
     with wave.open(str(path), "wb") as wav:
-        _piper_voice().synthesize_wav(text, wav)
+        if sentence_pause_s is None:
+            voice.synthesize_wav(text, wav)
+        else:
+            rate = voice.config.sample_rate
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(rate)
+            pause = b"\x00\x00" * int(rate * sentence_pause_s)
+            for sentence in voice.synthesize(text):  # one chunk per sentence
+                wav.writeframes(sentence.audio_int16_bytes + pause)
     with wave.open(str(path), "rb") as wav:
         params, frames = wav.getparams(), wav.readframes(wav.getnframes())
     frame_bytes = params.sampwidth * params.nchannels
