@@ -64,6 +64,16 @@ def spoken(media_dir):
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """A daphne process serving the whole project (Django + Channels + Gradio) on a fresh database."""
+    yield from _serve(tmp_path_factory, {})
+
+
+@pytest.fixture(scope="session")
+def streaming_server(tmp_path_factory):
+    """The same, with the live page's streaming microphone on (STT_STREAMING=1)."""
+    yield from _serve(tmp_path_factory, {"STT_STREAMING": "1"})
+
+
+def _serve(tmp_path_factory, extra_env: dict[str, str]):
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is missing: run scripts/install-browser.sh (make test does)")
     workdir = tmp_path_factory.mktemp("server")
@@ -77,6 +87,7 @@ def server(tmp_path_factory):
         "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "INTERVIEW_GENERAL_QUESTIONS": "1",
         "INTERVIEW_MAX_QUESTIONS": "3",
+        **extra_env,
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO, env=env, check=True)

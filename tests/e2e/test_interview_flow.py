@@ -105,21 +105,27 @@ def record_answer(
     trailing_silence_s: float = TRAILING_SILENCE_S,
     wait_for_upload: bool = True,
 ) -> None:
-    """Record the fake microphone for the length of the spoken part of `wav` and stop (and wait for Submit).
-
-    The microphone streams: the page sends the recording in chunks while it is made, so there is no upload
-    to wait for after the stop, only the last piece of the transcript."""
-    start_recording(frame)
+    """Record the fake microphone for the length of the spoken part of `wav` and stop (and wait for the upload)."""
+    frame.locator("#live-mic button.record-button").click()
+    # While recording, and until the recording is uploaded, Submit is held (it would carry no audio).
+    expect(frame.locator("#live-submit")).to_be_disabled()
+    expect(frame.locator("#live-submit")).to_have_text("Waiting for your recording…")
     # Chromium starts the file again for each capture; stop well inside the trailing silence, before it loops.
     time.sleep(wav_seconds(wav) - trailing_silence_s + 3.0)
-    frame.locator("#live-mic button.stop-button").first.click()
-    if wait_for_upload:
-        expect(frame.locator("#live-submit")).to_be_enabled(timeout=30_000)
+    if not wait_for_upload:  # a candidate who clicks Submit right after Stop
+        frame.locator("#live-mic button.stop-button").first.click()
+        return
+    with page.expect_response(
+        lambda response: "/gradio_api/upload" in response.url, timeout=30_000
+    ) as upload:
+        frame.locator("#live-mic button.stop-button").first.click()
+    assert upload.value.ok, upload.value.status
+    expect(frame.locator("#live-mic button.record-button")).to_have_count(0, timeout=15_000)
 
 
 def start_recording(frame: FrameLocator) -> None:
+    """Press Record; Submit is held while recording (it would carry half an answer)."""
     frame.locator("#live-mic button.record-button").click()
-    # While recording, Submit is held (it would carry half an answer).
     expect(frame.locator("#live-submit")).to_be_disabled()
     expect(frame.locator("#live-submit")).to_have_text("Waiting for your recording…")
 
@@ -211,7 +217,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     frame = live_frame(page)
     assert shown_question(frame) == first_question  # the reopened page resumes the same question
     record_answer(page, frame, answer_wav, wait_for_upload=False)
-    frame.locator("#live-submit").click()  # right after Stop: waits for the last words, nothing is lost
+    frame.locator("#live-submit").click()  # right after Stop: held until the recording is uploaded, not lost
     shoot(page, artifacts_dir, "04-voice-answer-submitted")
     expect(frame.locator("#live-submit")).to_be_disabled()  # evaluating, then preparing the reply
     expect_outcome(frame, "Question 2 of 3")

@@ -47,9 +47,9 @@ def long_answer(model_answer: str) -> str:
 
 
 def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_stop(
-    server, launch_browser, media_dir, artifacts_dir
+    streaming_server, launch_browser, media_dir, artifacts_dir
 ):
-    base_url, db_path = server["url"], server["db_path"]
+    base_url, db_path = streaming_server["url"], streaming_server["db_path"]
     browser = launch_browser()
     context = new_context(browser)
     page = context.new_page()

@@ -139,6 +139,7 @@ def test_recording_again_replaces_the_stopped_recording_of_the_page(tmp_path, sp
 
 
 def test_past_the_streaming_bound_answers_are_kept_whole_and_past_twice_it_refused(settings):
+    settings.STT_STREAMING = True
     settings.STT_STREAMING_MAX_ANSWERS = 1
     assert start(page="p1").streaming
     assert not start(page="p2").streaming  # kept, transcribed whole after the stop
