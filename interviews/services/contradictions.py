@@ -31,7 +31,12 @@ allows/forbids allow/prevent allows/prevents same/different shared/separate copy
 beginning/end head/tail front/back parent/child parent/children success/failure succeed/fail accept/reject
 open/closed correlated/uncorrelated independent/dependent supervised/unsupervised primary/secondary frequent/rare
 rows/columns row/column numerator/denominator null/alternative reject/retain underestimate/overestimate
-precision/recall one/many single/multiple odd/even up/down upper/lower above/below""".split()
+precision/recall one/many single/multiple odd/even up/down upper/lower above/below often/rarely
+frequently/rarely often/seldom same/opposite forward/backward forwards/backwards minimise/maximise minimize/maximize
+minimising/maximising minimizing/maximizing minimises/maximises minimizes/maximizes hard/easy hardest/easiest
+harder/easier better/worse best/worst all/none early/late earlier/later cheap/expensive cheaper/dearer
+large/small larger/smaller largest/smallest many/few most/least slow/fast slowest/fastest
+strong/weak stronger/weaker grows/shrinks increases/reduces raises/lowers gain/loss""".split()
 OPPOSITES: dict[str, frozenset[str]] = {}
 for _pair in _OPPOSITE_PAIRS:
     _a, _b = _pair.split("/")
@@ -58,7 +63,7 @@ class Contradictions:
 
 def find_contradictions(answer: str, *, reference: str, question: str) -> Contradictions:
     return Contradictions(
-        opposite_words=opposite_words(answer, reference),
+        opposite_words=opposite_words(answer, reference) + negated_statements(answer, reference),
         swapped_roles=swapped_roles(answer, reference, question),
         wrong_quantities=wrong_quantities(answer, reference),
     )
@@ -103,6 +108,41 @@ def opposite_words(answer: str, reference: str) -> int:
     return clashes
 
 
+# Words that already qualify a reference clause: "it avoids making copies" and "does not copy" agree.
+_QUALIFIERS = NEGATORS | frozenset(
+    "avoid avoids avoiding prevent prevents instead rather opposed only unless except poor mistake wrong bad".split()
+)
+
+
+def negated_statements(answer: str, reference: str) -> int:
+    """Answer clauses that negate what their best-matching reference clause states plainly: "Terraform does not
+    keep a state file" against "Terraform keeps a state file". Narrow on purpose, since a right answer often
+    says what something is not: the reference clause holds no negator or qualifier, the answer clause is
+    mostly the reference clause's words (at least 60 % of its content stems), and the first word after the
+    negator is in the reference clause ("not CPU" against "a poor signal" negates nothing it said)."""
+    reference_clauses = [
+        (set(tokens(c)), _content_stems(c)) for c in _CLAUSE.split(reference.lower()) if _content_stems(c)
+    ]
+    clashes = 0
+    for clause in _CLAUSE.split(answer.lower()):
+        if not set(tokens(clause)) & NEGATORS:
+            continue
+        marked = _negation_marked_stems(clause, scope=1)
+        plain = {m for m in marked if not m.startswith("not_")}
+        negated = {m[4:] for m in marked if m.startswith("not_")}
+        stems = plain | negated
+        best = max(reference_clauses, key=lambda c: len(stems & c[1]), default=None)
+        if best is None or len(stems & best[1]) < max(2, 0.6 * len(stems)):
+            continue
+        # Where the reference itself qualifies or negates any clause on the same subject, a negated answer
+        # may well agree with it ("never tune on the test set" against "using the test set ... optimistic").
+        if any(len(stems & c[1]) >= 2 and c[0] & _QUALIFIERS for c in reference_clauses):
+            continue
+        if negated & best[1]:
+            clashes += 1
+    return clashes
+
+
 def swapped_roles(answer: str, reference: str, question: str) -> int:
     """Clauses that open with one contrasted term but match the reference's clause about another:
     'a tuple is mutable' against 'a list is mutable, while a tuple is immutable'. Only questions that
@@ -114,6 +154,12 @@ def swapped_roles(answer: str, reference: str, question: str) -> int:
     # A head noun shared by both terms ("learning" in supervised/unsupervised learning) is not a subject.
     subjects = {
         s for s in subjects if sum(s in c for c in reference_clauses) <= max(1, len(reference_clauses) // 2)
+    }
+    # Nor is one that stands beside two different terms ("indicators" in leading and lagging indicators).
+    subjects = {
+        s
+        for s in subjects
+        if len({o for c in reference_clauses if s in c for o in c & subjects if o != s}) < 2
     }
     if len(subjects) < 2:
         return 0

@@ -69,6 +69,59 @@ def test_the_same_number_with_another_unit_is_a_wrong_quantity():
     assert not cues("Roughly 43 minutes a month.", question).found
 
 
+FUNCTION_SIGNATURE = QuestionRef(
+    id=44,
+    kind="topic",
+    text="What is a function signature?",
+    reference_answer="The name of the function and the types of its parameters.",
+)
+LEADING_VS_LAGGING = QuestionRef(
+    id=45,
+    kind="topic",
+    text="What is the difference between leading and lagging indicators on a dashboard?",
+    reference_answer=(
+        "Lagging indicators measure outcomes after they happen, like quarterly revenue or annual churn. Leading "
+        "indicators move earlier and predict those outcomes, such as trial activation rate."
+    ),
+)
+
+
+def test_denying_what_the_reference_states_in_its_own_words_is_a_negation():
+    terraform = QuestionRef(
+        id=46,
+        kind="topic",
+        text="What is Terraform state?",
+        reference_answer="Terraform keeps a state file that maps the resources in your code to the real resources.",
+    )
+
+    assert cues("Terraform does not keep a state file of the resources.", terraform).opposite_words
+    assert not cues("Terraform keeps a file mapping code resources to real ones.", terraform).found
+
+
+def test_saying_what_a_thing_is_not_about_something_the_reference_never_mentions_raises_no_cue():
+    right = "It includes the name of the function and the types of its arguments. It does not specify the return type."
+
+    assert not cues(right, FUNCTION_SIGNATURE).found
+
+
+def test_a_negation_that_agrees_with_a_qualified_reference_raises_no_cue():
+    # The reference says a tuple "cannot be changed": "a tuple is not changeable" agrees with it.
+    assert not cues("A tuple is not something you can change once created; a list can be changed.").found
+
+
+def test_a_head_noun_shared_by_both_terms_does_not_hide_a_swap():
+    swapped = (
+        "Leading indicators measure outcomes after they happen, like quarterly revenue or annual churn, while "
+        "lagging indicators move earlier and predict those outcomes."
+    )
+
+    assert cues(swapped, LEADING_VS_LAGGING).swapped_roles
+    assert not cues(
+        "Lagging indicators report results such as revenue once they happen; leading ones move first and forecast them.",
+        LEADING_VS_LAGGING,
+    ).found
+
+
 @pytest.mark.parametrize(
     ("word", "other"), [("immutable", "mutable"), ("unordered", "ordered"), ("non-blocking", "blocking")]
 )
