@@ -140,7 +140,7 @@ def confusion(truth, predicted, labels=(False, True)) -> str:
 def _reliability_bar(mean: float, share: float, width: int = 20) -> str:
     """One row of a text reliability diagram: calibrated where the bar ends at the marker."""
     bar = list("#" * round(share * width) + "." * (width - round(share * width)))
-    bar[min(width - 1, int(mean * width))] = "|"
+    bar[min(width - 1, int(mean * width))] = "o"
     return "".join(bar)
 
 
@@ -159,7 +159,7 @@ def reliability(scores: np.ndarray, truth: np.ndarray, bins: int = 5) -> tuple[l
                     "n": int(inside.sum()),
                     "mean score": mean,
                     "humans correct": share,
-                    "diagram (# humans correct, | mean score)": _reliability_bar(mean, share),
+                    "diagram (# humans correct, o mean score)": _reliability_bar(mean, share),
                 }
             )
     return rows, gap / len(scores)
