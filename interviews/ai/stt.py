@@ -236,7 +236,7 @@ class FasterWhisperSTT:
                 # decodes fixed 30 s windows, so longer answers keep them.
                 without_timestamps=bool(prompt) and samples.size <= SHORT_ANSWER_SECONDS * media.SAMPLE_RATE,
             )
-            segments = list(segments)  # the generator does the decoding work
+            segments = [s for s in segments if not _made_up(s)]  # the generator does the decoding work
         except Exception as error:
             raise TranscriptionError(
                 f"faster-whisper failed: {error}",
@@ -267,12 +267,24 @@ class FasterWhisperSTT:
                 condition_on_previous_text=False,
                 initial_prompt=prompt or None,
             )
-            return " ".join(segment.text.strip() for segment in segments).strip()
+            return " ".join(segment.text.strip() for segment in segments if not _made_up(segment)).strip()
         except Exception as error:
             raise TranscriptionError(
                 f"faster-whisper failed on a segment: {error}",
                 user_message="The offline speech engine failed on this recording.",
             ) from error
+
+
+# Whisper skips a window as silence only when no_speech_prob > 0.6 *and* avg_logprob < -1.0; a trailing pause
+# after a synthetic voice gave "Thank you very much." at no_speech_prob 0.70, avg_logprob -0.99, while real speech
+# segments sit near no_speech_prob 0.00 and avg_logprob -0.1. A slightly looser log-probability bar drops those.
+MADE_UP_NO_SPEECH_PROB = 0.6
+MADE_UP_AVG_LOGPROB = -0.7
+
+
+def _made_up(segment) -> bool:
+    """A segment Whisper itself thinks is probably silence and is unsure of: a made-up line, not the answer."""
+    return segment.no_speech_prob > MADE_UP_NO_SPEECH_PROB and segment.avg_logprob < MADE_UP_AVG_LOGPROB
 
 
 # --------------------------------------------------------------------------- remote: Google web speech
