@@ -235,6 +235,20 @@ def _md_text(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in (text or "(no answer)").splitlines())
 
 
+def _md_expressions(part) -> str:
+    """One attempt's line of the per-question expressions (the report page's wording)."""
+    title = "Expressions after the hint" if part.attempt > 1 else "Expressions"
+    if part.seen:
+        said = f"listening {part.listening or '—'}, answering {part.answering or '—'}"
+        if len(part.changes) > 1:
+            said += " · changed " + " → ".join(part.changes)
+    else:
+        said = "none seen"
+    if part.missing:
+        said += f" (missing: {'; '.join(part.missing)})"
+    return f"{title}: {said}"
+
+
 def report_markdown(view: InterviewReport) -> str:
     session = view.session
     lines = [
@@ -275,8 +289,10 @@ def report_markdown(view: InterviewReport) -> str:
             *[f"- {label}: {format_metric(value)}" for label, value in view.speaking],
         ]
     lines += ["", "## Questions"]
-    for question in view.questions:
+    for question, seen in view.question_rows:
         lines += ["", f"### {question.number}. {question.text}", ""]
+        for part in seen.attempts if seen else ():
+            lines += [_md_expressions(part), ""]
         for turn in question.attempts:
             lines.append(
                 f"**Attempt {turn.attempt}** ({turn.get_input_mode_display().lower()}): "

@@ -18,13 +18,22 @@ from django.utils import timezone
 from accounts.models import Cohort, CohortMembership
 from accounts.selectors import recommended_settings_for
 from interviews.catalog import DIFFICULTY_LABELS, POSITION_LABELS, topic_label
-from interviews.models import ConfigurationProblem, ExpressionSample, InterviewSession, Report, Turn
+from interviews.models import (
+    ConfigurationProblem,
+    ExpressionGap,
+    ExpressionSample,
+    InterviewSession,
+    Report,
+    Turn,
+)
 from interviews.selectors import sessions_owned_by, shared_through
 from interviews.services.reporting import (
+    QuestionExpressions,
     QuestionResult,
     SkillCoverage,
     difficulty_path,
     dominant_expression,
+    expressions_by_question,
     question_results,
     skill_coverage,
     speaking_summary,
@@ -82,10 +91,18 @@ class InterviewReport:
     speaking: list[tuple[str, float]]  # (label, value) averages over spoken answers
     skill_coverage: list[SkillCoverage] = field(default_factory=list)  # a job interview's skills
     difficulty_path: list[tuple[int, str, str]] = field(default_factory=list)  # (number, level, verdict)
+    # Per question, what the webcam saw (empty when the candidate never switched it on).
+    question_expressions: list[QuestionExpressions] = field(default_factory=list)
 
     @property
     def missed_count(self) -> int:
         return sum(q.verdict != Turn.Verdict.CORRECT for q in self.questions)
+
+    @property
+    def question_rows(self) -> list[tuple[QuestionResult, QuestionExpressions | None]]:
+        """Each question with what the webcam saw during it (None without webcam analysis)."""
+        seen = {q.number: q for q in self.question_expressions}
+        return [(question, seen.get(question.number)) for question in self.questions]
 
     @property
     def has_spoken_answers(self) -> bool:
@@ -109,8 +126,10 @@ def interview_report(*, session: InterviewSession) -> InterviewReport:
     samples = list(
         ExpressionSample.objects.filter(session=session)
         .order_by("offset_seconds")
-        .only("offset_seconds", "label", "confidence")
+        .only("offset_seconds", "label", "confidence", "question_number", "attempt", "phase")
     )
+    gaps = list(ExpressionGap.objects.filter(session=session))
+    watched = session.consent_video or bool(samples) or bool(gaps)
     mix = Counter(sample.label for sample in samples).most_common()
 
     if report is not None:
@@ -153,6 +172,7 @@ def interview_report(*, session: InterviewSession) -> InterviewReport:
         ],
         skill_coverage=skill_coverage(session.job_skills, results),
         difficulty_path=difficulty_path(results),
+        question_expressions=expressions_by_question(results, samples, gaps) if watched else [],
     )
 
 

@@ -1,19 +1,18 @@
-"""Fairness: one candidate's typed verdict while two others send long webcam clips, against the same on an idle server.
+"""Fairness: one candidate's typed verdict while two others stream webcam frames as fast as they like, against the
+same on an idle server.
 
 Starts its own daphne (as bench_load does) with a fresh SQLite file. Three candidates: a typist, and two
 "filmers" who consented to expression analysis. Blocks alternate (idle, loaded, idle, loaded, ...) so that
 other jobs on the machine weigh on both alike:
 - idle: the typist answers FAIRNESS_TURNS typed answers (each a new text, so grading really runs), waiting for
   the interviewer's spoken reply and ~1 s between answers; nobody else is active;
-- loaded: the same, while each filmer keeps sending two long webcam clips at once through the live page's
-  webcam event, round after round (a new round as soon as the last one is answered, refused or not).
+- loaded: the same, while each filmer streams face frames (640x480 browser JPEGs of the face video) through the
+  live page's webcam stream event at FAIRNESS_FRAME_RATE frames/s (10: ten times VISION_FPS, a hostile client).
 Verdict latency = submit -> the new LiveState on the interview's websocket (what the candidate sees).
-Target: loaded p95 <= 1.5 x idle p95. The load average is sampled during the run.
-
-The clip is a browser-like webm (VP8, live mode: no duration in the header, as MediaRecorder writes) of the
-face video looped to FAIRNESS_CLIP_SECONDS (170: under VISION_MAX_SECONDS before and after the limit
-changed), made once into artifacts/bench_fairness/. Options (env): FAIRNESS_TURNS (6 per block),
-FAIRNESS_ROUNDS (2 idle + 2 loaded blocks), FAIRNESS_CLIP_SECONDS (170), FAIRNESS_TURN_TIMEOUT (300 s).
+Target: loaded p95 <= 1.5 x idle p95. The load average is sampled during the run. The frames row counts the
+frames sent and the expressions the server answered with: the rest were dropped (interviews.ai.inference.run_frame).
+Options (env): FAIRNESS_TURNS (6 per block), FAIRNESS_ROUNDS (2 idle + 2 loaded blocks), FAIRNESS_FRAME_RATE (10),
+FAIRNESS_TURN_TIMEOUT (300 s).
 """
 
 from __future__ import annotations
@@ -83,7 +82,7 @@ class Events:
 async def _events(client: httpx.AsyncClient) -> Events:
     config = (await client.get(f"{GRADIO_ROOT}/config")).json()
     components = {comp["id"]: comp for comp in config["components"]}
-    wanted = {("live-submit", "click"): "submit", ("live-webcam", "change"): "webcam", (None, "load"): "load"}
+    wanted = {("live-submit", "click"): "submit", ("live-webcam", "stream"): "frames", (None, "load"): "load"}
     fn_index: dict[str, int] = {}
     inputs: dict[str, list[str | None]] = {}
     for index, dependency in enumerate(config["dependencies"]):
@@ -239,65 +238,97 @@ async def _typed_block(
 
 @dataclass
 class Filmers:
-    clips_sent: int = 0
+    frames_sent: int = 0
     analysed: int = 0
-    refused: int = 0
+    stored: int = 0  # expression samples the server wrote: the frames it really analysed
     other: list[str] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
 
 
-async def _film(page: Page, clip: dict, filmers: Filmers, stop: asyncio.Event, *, timeout: float) -> None:
-    """Send two clips at once, round after round, until `stop`; the round in flight is finished."""
+async def _film(
+    page: Page, frames: list[dict], filmers: Filmers, stop: asyncio.Event, *, rate: float
+) -> None:
+    """Stream `frames` (looped) through the webcam's stream event at `rate` frames/s until `stop`, as the page does:
+    one queue join, then each new frame POSTed to the event's stream; the answers are read from the queue."""
+    session_hash = uuid.uuid4().hex[:11]
+    body = {"event_data": None, "fn_index": page.events.fn_index["frames"], "trigger_id": None}
+    joined = await page.client.post(
+        f"{GRADIO_ROOT}/gradio_api/queue/join",
+        params={"session": page.pk},
+        json={**body, "data": [frames[0]], "session_hash": session_hash},
+    )
+    joined.raise_for_status()
+    event_id = joined.json()["event_id"]
+
+    async def read() -> None:
+        async with page.client.stream(
+            "GET", f"{GRADIO_ROOT}/gradio_api/queue/data", params={"session_hash": session_hash}
+        ) as stream:
+            async for line in stream.aiter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if "Expression: " in json.dumps(message.get("output")):
+                    filmers.analysed += 1
+                if message.get("msg") == "process_completed":
+                    if not message.get("success", True):
+                        filmers.other.append(json.dumps(message)[:200])
+                    return
+
+    reader = asyncio.create_task(read())
+    sent = 0
     while not stop.is_set():
-
-        async def one() -> None:
-            started = time.perf_counter()
-            done = await page.run(
-                "webcam", {"live-webcam": clip, "live-consent-video": True}, timeout=timeout
-            )
-            filmers.clips_sent += 1
-            text = json.dumps(done.get("output"))
-            if "Still analysing" in text:
-                filmers.refused += 1
-            elif "Expression seen" in text:
-                filmers.analysed += 1
-                filmers.seconds.append(time.perf_counter() - started)
-            else:
-                filmers.other.append(text[:200])
-
-        await asyncio.gather(one(), one())
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0 / rate)
+        sent += 1
+        response = await page.client.post(
+            f"{GRADIO_ROOT}/gradio_api/stream/{event_id}",
+            json={**body, "data": [frames[sent % len(frames)]], "session_hash": session_hash},
+        )
+        if response.status_code != 200:
+            filmers.other.append(f"stream POST {response.status_code}")
+        filmers.frames_sent += 1
+    await page.client.post(f"{GRADIO_ROOT}/gradio_api/stream/{event_id}/close")
+    try:
+        await asyncio.wait_for(reader, 30)
+    except TimeoutError:
+        reader.cancel()
 
 
-def _clip(seconds: int) -> Path:
-    """The long webcam clip, made once: the face video looped, written as a browser's MediaRecorder does."""
-    import av
+def _expression_samples(database_url: str) -> int:
+    import sqlite3
 
-    path = ARTIFACTS / f"webcam_{seconds}s.webm"
-    if path.exists():
-        return path
+    path = database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as database:
+        return database.execute("SELECT count(*) FROM interviews_expressionsample").fetchone()[0]
+
+
+def _frames() -> list[dict]:
+    """The face video's frames as the live page's streaming webcam sends them: 640x480 JPEG data URLs."""
+    import base64
+
+    import cv2
+
     source = next(p for p in FACE_VIDEO_CANDIDATES if p.exists())
-    with av.open(str(source)) as video:
-        frames = [frame.to_ndarray(format="rgb24") for frame in video.decode(video=0)]
-    height, width = frames[0].shape[:2]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part.webm")
-    # VP8 in live mode: no duration in the header and no usable frame count, like MediaRecorder's webm.
-    with av.open(str(partial), "w", format="webm", options={"live": "1"}) as out:
-        stream = out.add_stream("libvpx", rate=30)
-        stream.width, stream.height, stream.pix_fmt, stream.bit_rate = width, height, "yuv420p", 400_000
-        stream.options = {"deadline": "realtime", "cpu-used": "8"}
-        for n in range(seconds * 30):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frames[n % len(frames)], format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    partial.rename(path)
-    return path
+    capture = cv2.VideoCapture(str(source))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        encoded = cv2.imencode(".jpg", cv2.resize(frame, (640, 480)), [cv2.IMWRITE_JPEG_QUALITY, 92])[1]
+        frames.append({"url": "data:image/jpeg;base64," + base64.b64encode(encoded).decode()})
+    capture.release()
+    return frames
 
 
 async def _run(
-    base_url: str, cookies: dict[str, dict], clip_path: Path, *, turns: int, rounds: int, timeout: float
+    base_url: str,
+    cookies: dict[str, dict],
+    frames: list[dict],
+    *,
+    turns: int,
+    rounds: int,
+    timeout: float,
+    rate: float,
 ) -> tuple[Typist, Typist, Filmers]:
     async with httpx.AsyncClient(base_url=base_url, cookies=cookies["typist"], timeout=60) as client:
         events = await _events(client)
@@ -313,24 +344,15 @@ async def _run(
         clients.append(client)
         page = Page(client, await _start(client, consent_video=True), events)
         await page.run("load", {}, timeout=timeout)
-        pages.append((page, await page.upload(clip_path, "video/webm")))
-    # Warm the expression model too: one short clip, unmeasured.
-    face = next(p for p in FACE_VIDEO_CANDIDATES if p.exists())
-    await pages[0][0].run(
-        "webcam",
-        {"live-webcam": await pages[0][0].upload(face, "video/mp4"), "live-consent-video": True},
-        timeout=timeout,
-    )
+        pages.append(page)
 
     idle, loaded, filmers = Typist(), Typist(), Filmers()
     try:
         for _ in range(rounds):
             await _typed_block(base_url, cookies["typist"], events, idle, turns=turns, timeout=timeout)
             stop = asyncio.Event()
-            filming = [
-                asyncio.create_task(_film(page, clip, filmers, stop, timeout=timeout)) for page, clip in pages
-            ]
-            await asyncio.sleep(2.0)  # the clips are being analysed
+            filming = [asyncio.create_task(_film(page, frames, filmers, stop, rate=rate)) for page in pages]
+            await asyncio.sleep(2.0)  # the frames are being analysed
             await _typed_block(base_url, cookies["typist"], events, loaded, turns=turns, timeout=timeout)
             stop.set()
             await asyncio.gather(*filming)  # the server is idle again before the next idle block
@@ -344,9 +366,9 @@ def run() -> list[dict]:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     turns = _env_int("FAIRNESS_TURNS", 6)
     rounds = _env_int("FAIRNESS_ROUNDS", 2)
-    clip_seconds = _env_int("FAIRNESS_CLIP_SECONDS", 170)
+    rate = float(os.environ.get("FAIRNESS_FRAME_RATE", 10))
     timeout = float(_env_int("FAIRNESS_TURN_TIMEOUT", 300))
-    clip_path = _clip(clip_seconds)
+    frames = _frames()
     run_id = uuid.uuid4().hex[:6]
     names = {
         "typist": f"fair-{run_id}-typist",
@@ -366,12 +388,13 @@ def run() -> list[dict]:
         try:
             with LoadSampler(every_s=2.0) as load:
                 idle, loaded, filmers = asyncio.run(
-                    _run(base_url, cookies, clip_path, turns=turns, rounds=rounds, timeout=timeout)
+                    _run(base_url, cookies, frames, turns=turns, rounds=rounds, timeout=timeout, rate=rate)
                 )
         finally:
             elapsed = time.perf_counter() - started
             _stop_server(process)
             server_log = (workdir / "daphne.log").read_text(errors="replace")
+            filmers.stored = _expression_samples(env["DATABASE_URL"])
             tracebacks = sum(1 for line in server_log.splitlines() if "Traceback" in line)
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             (ARTIFACTS / "daphne.log").write_text(server_log)
@@ -392,9 +415,8 @@ def run() -> list[dict]:
             "loaded_max_s": max(loaded.latencies, default=None),
             "ratio_p95": round(ratio, 2) if ratio else None,
             "target_met (<= 1.5)": bool(ratio is not None and ratio <= 1.5 and not errors),
-            "clips": f"{filmers.clips_sent} sent, {filmers.analysed} analysed, {filmers.refused} refused (busy)",
-            "clip_analysis_p50_s": statistics.median(filmers.seconds) if filmers.seconds else None,
-            "clip_s": clip_seconds,
+            "frames": f"{filmers.frames_sent} sent at {rate:g}/s each, {filmers.stored} analysed "
+            f"(VISION_FPS {os.environ.get('VISION_FPS', 1)}/s each), {filmers.analysed} answers with an expression",
             "errors": len(errors),
             "server_tracebacks": tracebacks,
             "wall_s": round(elapsed, 1),
@@ -407,4 +429,4 @@ def run() -> list[dict]:
 if __name__ == "__main__":
     from benchmarks.run import print_table
 
-    print_table("bench_fairness: typed verdicts, idle vs two candidates sending long webcam clips", run())
+    print_table("bench_fairness: typed verdicts, idle vs two candidates streaming webcam frames", run())

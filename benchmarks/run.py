@@ -15,6 +15,7 @@ os.environ.setdefault("DEBUG", "1")
 BENCHMARKS = [
     "bench_stt",
     "bench_vision",
+    "bench_faces",
     "bench_grading",
     "bench_turn",
     "bench_analytics",

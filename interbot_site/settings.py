@@ -227,7 +227,8 @@ AI_SERVICES = {
             "model": env("VISION_MODEL", default="trpakov/vit-face-expression"),
             "token": HF_TOKEN,
             "timeout": env.float("VISION_TIMEOUT", default=15.0),
-            "frames_per_second": env.float("VISION_FPS", default=2.0),
+            # Webcam frames streamed and analysed per second while the live page is open.
+            "frames_per_second": env.float("VISION_FPS", default=1.0),
             # A clip costs at most max_frames face analyses whatever its length: a long clip is sampled more
             # sparsely, evenly across it. max_seconds only caps the decoding: one answer's length, as STT's.
             "max_frames": env.int("VISION_MAX_FRAMES", default=30),
@@ -249,6 +250,8 @@ AI_BREAKER_CONFIG_COOLDOWN = env.float("AI_BREAKER_CONFIG_COOLDOWN", default=600
 INFERENCE_WORKERS = env.int("INFERENCE_WORKERS", default=2)
 # ...plus a lane of its own for bulk work (webcam clips, long recordings), so it never holds up a verdict.
 INFERENCE_BULK_WORKERS = env.int("INFERENCE_BULK_WORKERS", default=1)
+# ...and one for streamed webcam frames (dropped, never queued: interviews.ai.inference.run_frame).
+INFERENCE_VISION_WORKERS = env.int("INFERENCE_VISION_WORKERS", default=1)
 # Spoken answers longer than this (or declaring no length) are transcribed in the bulk lane.
 INFERENCE_BULK_AUDIO_SECONDS = env.float("INFERENCE_BULK_AUDIO_SECONDS", default=60.0)
 # One answer and one webcam clip in flight per candidate; a slot a lost job never frees expires after this.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from interviews.catalog import POSITION_LABELS, topic_label
-from interviews.models import ExpressionSample, InterviewSession, Question, Report, Turn
+from interviews.models import ExpressionGap, ExpressionSample, InterviewSession, Question, Report, Turn
+from interviews.services.reporting import emotion_pattern, expressions_by_question, question_results
 
 
 class ReviewOnly:
@@ -96,7 +98,7 @@ class ExpressionSampleInline(ReviewOnly, admin.TabularInline):
     extra = 0
     can_delete = False
     classes = ["collapse"]  # two samples a second: hidden until asked for
-    fields = ["offset_seconds", "label", "confidence", "turn"]
+    fields = ["offset_seconds", "question_number", "attempt", "phase", "label", "confidence"]
     readonly_fields = fields
 
 
@@ -137,9 +139,10 @@ class InterviewSessionAdmin(ReviewOnly, admin.ModelAdmin):
         ("Progress", {"fields": [("status", "stage"), ("started_at", "ended_at"), "report_summary"]}),
         ("Consent", {"fields": [("consent_audio", "consent_video")]}),
         ("Services", {"fields": ["providers", "fallback_count", "start_notices", "expression_summary"]}),
+        ("Expressions per question", {"fields": ["expression_timeline"]}),
         ("Engine state", {"classes": ["collapse"], "fields": ["engine_state"]}),
     ]
-    readonly_fields = ["report_summary", "expression_summary"]
+    readonly_fields = ["report_summary", "expression_summary", "expression_timeline"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_turn_count=Count("turns"))
@@ -182,6 +185,24 @@ class InterviewSessionAdmin(ReviewOnly, admin.ModelAdmin):
             report.questions_asked,
             _percent(report.accuracy),
         )
+
+    @admin.display(description="timeline")
+    def expression_timeline(self, session: InterviewSession) -> str:
+        """The report's per-question expressions (interviews.services.reporting), for the reviewer."""
+        samples = list(session.expressions.all())
+        gaps = list(ExpressionGap.objects.filter(session=session))
+        if not samples and not gaps:
+            return "No webcam analysis."
+        results = question_results(session.turns.select_related("question"))
+        per_question = format_html_join(
+            "",
+            "<div><strong>Question {}</strong>{}</div>",
+            (
+                (seen.number, render_to_string("interviews/_question_expressions.html", {"seen": seen}))
+                for seen in expressions_by_question(results, samples, gaps)
+            ),
+        )
+        return format_html("<p>{}</p>{}", emotion_pattern(samples), per_question)
 
     @admin.display(description="expressions")
     def expression_summary(self, session: InterviewSession) -> str:

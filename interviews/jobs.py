@@ -1,4 +1,7 @@
-"""The live interview's inference jobs: an answer's verdict, the interviewer's spoken reply, a webcam clip.
+"""The live interview's inference jobs: an answer's verdict and the interviewer's spoken reply.
+
+Streamed webcam frames are not jobs: each is analysed in the web process that receives it
+(interviews.ai.inference.run_frame), dropped rather than queued.
 
 Each takes and returns JSON (ids, texts, file references of interviews.ai.shared_files), so the same function
 runs in the web process's lanes or on a Celery worker (interviews.ai.inference, interviews.tasks).
@@ -75,21 +78,3 @@ def reply_speech(*, text: str, session_id: int | None = None) -> dict[str, str]:
     suffix = ".mp3" if "mpeg" in mime or "mp3" in mime else ".ogg" if "ogg" in mime else ".wav"
     folder = None if shared_files.across_processes() else voice_folder()
     return {"audio": shared_files.share_bytes(audio, suffix=suffix, folder=folder), "mime": mime}
-
-
-def _one_clip(*, session_id: int, video: str, **_: Any) -> str:
-    return f"{session_id}:{video}"
-
-
-@job("expressions", key=_one_clip)
-def expressions(*, session_id: int, video: str) -> dict[str, Any]:
-    """sessions.record_expressions of one webcam clip; the LiveState as a dict."""
-    session = InterviewSession.objects.get(pk=session_id)
-    with shared_files.local_copy(video) as video_path:
-        try:
-            state = sessions.record_expressions(session=session, video_path=video_path)
-        except ServiceError:
-            shared_files.discard(video)
-            raise
-    shared_files.discard(video)
-    return state.to_dict()

@@ -217,6 +217,10 @@ class Turn(models.Model):
 
 
 class ExpressionSample(models.Model):
+    class Phase(models.TextChoices):
+        LISTENING = "listening", "Listening"  # the question (or hint) is on screen, no answer started yet
+        ANSWERING = "answering", "Answering"  # recording or typing the answer
+
     session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="expressions")
     turn = models.ForeignKey(
         Turn, on_delete=models.SET_NULL, null=True, blank=True, related_name="expressions"
@@ -224,6 +228,10 @@ class ExpressionSample(models.Model):
     offset_seconds = models.FloatField()  # seconds since the interview started
     label = models.CharField(max_length=16)  # angry, disgust, fear, happy, sad, surprise, neutral
     confidence = models.FloatField()
+    # The question and attempt on screen when the frame was seen (0: before the first question).
+    question_number = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True)
 
     class Meta:
         ordering = ["session", "offset_seconds"]
@@ -231,6 +239,36 @@ class ExpressionSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offset_seconds:.1f}s {self.label} ({self.confidence:.2f})"
+
+
+class ExpressionGap(models.Model):
+    """A stretch of the interview where the webcam was on but no expression could be read, and why."""
+
+    class Reason(models.TextChoices):
+        NO_FACE = "no_face", "no face in view"
+        SEVERAL_FACES = "several_faces", "several faces in view"
+        FROZEN = "frozen", "the camera picture froze"
+        CAMERA_LOST = "camera_lost", "the camera stopped"
+        CAMERA_DENIED = "camera_denied", "the camera was not allowed or not found"
+        UNREADABLE = "unreadable", "the camera picture could not be read"
+
+    session = models.ForeignKey(InterviewSession, on_delete=models.CASCADE, related_name="expression_gaps")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    question_number = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    from_seconds = models.FloatField()  # seconds since the interview started
+    to_seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["session", "from_seconds"]
+        indexes = [models.Index(fields=["session", "from_seconds"], name="expression_gap_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.from_seconds:.0f}-{self.to_seconds:.0f}s {self.get_reason_display()}"
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.to_seconds - self.from_seconds)
 
 
 class Report(models.Model):

@@ -3,8 +3,10 @@
 Two lanes, so one candidate's heavy upload cannot stall everyone else's answers:
     run_inference  interactive lane, urgent: the verdict a candidate is waiting for (INFERENCE_WORKERS threads)
     run_deferred   interactive lane, after any queued verdict: the interviewer's spoken reply
-    run_bulk       bulk lane, its own INFERENCE_BULK_WORKERS threads: webcam clips, long recordings
+    run_bulk       bulk lane, its own INFERENCE_BULK_WORKERS threads: long recordings
     submit_live    interactive lane, after queued verdicts: an answer decoded segment by segment as it is spoken
+    run_frame      vision lane, its own INFERENCE_VISION_WORKERS threads: streamed webcam frames, dropped
+                   rather than queued (one in flight per candidate, at most VISION_FPS, none left waiting)
 and `one_at_a_time`, which lets each candidate have at most one job of a kind in flight.
 
 Work that may leave the web process is a *job* (`@job("answer")`, interviews.jobs): a function of JSON
@@ -149,6 +151,7 @@ def _name_of(call: Callable) -> str:
 
 INTERACTIVE = "inference"
 BULK = "bulk"
+VISION = "vision"
 _pools: dict[str, PriorityPool] = {}
 _lock = threading.Lock()
 
@@ -159,6 +162,10 @@ def get_executor(lane: str = INTERACTIVE) -> PriorityPool:
         if lane not in _pools:
             if lane == INTERACTIVE:
                 _pools[lane] = PriorityPool(settings.INFERENCE_WORKERS, name=lane)
+            elif lane == VISION:
+                _pools[lane] = PriorityPool(
+                    settings.INFERENCE_VISION_WORKERS, name=lane, niceness=BULK_NICENESS
+                )
             else:
                 _pools[lane] = PriorityPool(
                     settings.INFERENCE_BULK_WORKERS, name=lane, niceness=BULK_NICENESS
@@ -234,11 +241,73 @@ def submit_live(call: Callable[[], T], urgent: bool) -> Future:
 
 
 def shutdown() -> None:
-    """Stop both lanes (tests that change INFERENCE_WORKERS call this)."""
+    """Stop every lane (tests that change INFERENCE_WORKERS call this)."""
     with _lock:
         for pool in _pools.values():
             pool.shutdown()
         _pools.clear()
+    frame_gate.reset()
+
+
+# --------------------------------------------------------------------------- streamed frames: drop, never queue
+
+
+class FrameGate:
+    """Which streamed frames are worth analysing: at most one per owner in flight, and at most one per
+    `min_interval` seconds; the others are dropped at once (a stream sends the next picture soon enough)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: set[object] = set()
+        self._next_due: dict[object, float] = {}
+
+    def enter(self, owner: object, *, min_interval: float, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if owner in self._busy or now < self._next_due.get(owner, 0.0):
+                return False
+            self._busy.add(owner)
+            # A little slack: frames sent exactly every `min_interval` must not be dropped for jitter.
+            self._next_due[owner] = now + 0.8 * min_interval
+            return True
+
+    def leave(self, owner: object) -> None:
+        with self._lock:
+            self._busy.discard(owner)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._busy.clear()
+            self._next_due.clear()
+
+
+frame_gate = FrameGate()
+# A frame that waited longer than this for a vision thread is stale: the candidate has moved on, drop it.
+FRAME_MAX_WAIT_SECONDS = 2.0
+
+
+class FrameDropped(Exception):
+    """The frame was not analysed: another one of this candidate is in flight, it came too soon, or it went stale."""
+
+
+async def run_frame(owner: object, func: Callable[..., T], /, *args, **kwargs) -> T:
+    """`func(*args, **kwargs)` for one streamed frame of `owner`, in the vision lane; FrameDropped when the frame
+    is not worth the work (see FrameGate and FRAME_MAX_WAIT_SECONDS). Work per candidate stays bounded by
+    VISION_FPS however fast a client sends frames, and the lane's queue never holds more than one frame each."""
+    fps = float(settings.AI_SERVICES["vision"].get("OPTIONS", {}).get("frames_per_second", 1.0))
+    if not frame_gate.enter(owner, min_interval=1.0 / max(fps, 0.01)):
+        raise FrameDropped("busy or too soon")
+    queued_at = time.monotonic()
+
+    def fresh_only() -> T:
+        if time.monotonic() - queued_at > FRAME_MAX_WAIT_SECONDS:
+            raise FrameDropped("stale")
+        return func(*args, **kwargs)
+
+    try:
+        return await _run(VISION, URGENT, fresh_only, (), {})
+    finally:
+        frame_gate.leave(owner)
 
 
 # --------------------------------------------------------------------------- one job of a kind per candidate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
@@ -24,6 +25,15 @@ logger = logging.getLogger(__name__)
 
 LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+# A streamed webcam frame: a browser's JPEG of a camera picture is 20-150 KB; its side at most a 4K camera's.
+MAX_FRAME_BYTES = 768 * 1024
+MAX_FRAME_SIDE = 4096
+# Frames are analysed at most this wide: faces at arm's length stay far above the detector's minimum size, and
+# the Haar cascade's cost grows with the pixel count (benchmarks/bench_vision.py measures both).
+FRAME_ANALYSIS_WIDTH = 320
+FRAME_MIN_FACE = 40
+# A second face at least this fraction of the largest one's width counts as another person in view.
+SECOND_FACE_RATIO = 0.5
 DEFAULT_MAX_FRAMES = 30  # settings' VISION_MAX_FRAMES
 
 
@@ -35,6 +45,10 @@ class VisionError(ServiceError):
 
 class NoFaceFound(InputError):
     user_message = "We couldn't see a face. Please face the camera in good light."
+
+
+class SeveralFaces(InputError):
+    user_message = "Several faces are in view, so expressions are paused until only you are."
 
 
 class UnusableMedia(InputError):
@@ -75,13 +89,31 @@ def _face_detector():
     return detector
 
 
+def find_faces(gray: np.ndarray, *, min_size: int = 50) -> list[Box]:
+    """Every frontal face in a grayscale frame (FER's own detector settings), largest first."""
+    faces = _face_detector().detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_size, min_size)
+    )
+    boxes = [(int(x), int(y), int(w), int(h)) for x, y, w, h in faces]
+    return sorted(boxes, key=lambda box: box[2] * box[3], reverse=True)
+
+
 def find_face(gray: np.ndarray) -> Box | None:
-    """The largest frontal face in a grayscale frame (FER's own detector settings), or None."""
-    faces = _face_detector().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(50, 50))
-    if len(faces) == 0:
-        return None
-    x, y, w, h = max(faces, key=lambda box: int(box[2]) * int(box[3]))
-    return int(x), int(y), int(w), int(h)
+    """The largest frontal face in a grayscale frame, or None."""
+    faces = find_faces(gray)
+    return faces[0] if faces else None
+
+
+def the_one_face(faces: list[Box]) -> Box:
+    """The candidate's face: NoFaceFound without one; SeveralFaces when another face of comparable size is in view
+    (a small face far behind, a poster or a passer-by across the room, is not the candidate and is ignored)."""
+    if not faces:
+        raise NoFaceFound("no face in frame")
+    largest = faces[0]
+    rivals = [box for box in faces[1:] if box[2] >= SECOND_FACE_RATIO * largest[2]]
+    if rivals:
+        raise SeveralFaces(f"{1 + len(rivals)} faces in frame")
+    return largest
 
 
 def square_crop(image: np.ndarray, box: Box, *, margin: int, pad: int) -> np.ndarray:
@@ -226,6 +258,67 @@ def sample_video_faces(
         if box is not None:
             faces.append((offset, frame, box))
     return faces, len(frames)
+
+
+def decode_frame(data: bytes) -> np.ndarray:
+    """A streamed webcam frame (JPEG/PNG bytes) as a grayscale picture at most FRAME_ANALYSIS_WIDTH wide.
+
+    Hostile input: the size is capped before decoding, and the picture's declared dimensions are read from its
+    header (PIL reads no pixels for that) so a small file declaring a huge picture is never decoded.
+    """
+    import cv2
+    from PIL import Image, UnidentifiedImageError
+
+    if not data or len(data) > MAX_FRAME_BYTES:
+        raise UnusableMedia(f"{len(data)} bytes", user_message="The camera picture was empty or too large.")
+    try:
+        with Image.open(io.BytesIO(data)) as header:
+            width, height = header.size
+            kind = header.format
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise UnusableMedia(f"not a picture: {error}") from error
+    if kind not in ("JPEG", "PNG", "WEBP") or not (
+        0 < width <= MAX_FRAME_SIDE and 0 < height <= MAX_FRAME_SIDE
+    ):
+        raise UnusableMedia(f"{kind} {width}x{height}")
+    # libjpeg scales while decoding (1/2, 1/4, 1/8): a large camera picture never costs a full-size decode.
+    reduced = cv2.IMREAD_GRAYSCALE
+    for factor, flag in ((8, cv2.IMREAD_REDUCED_GRAYSCALE_8), (4, cv2.IMREAD_REDUCED_GRAYSCALE_4),
+                         (2, cv2.IMREAD_REDUCED_GRAYSCALE_2)):  # fmt: skip
+        if width // factor >= FRAME_ANALYSIS_WIDTH:
+            reduced = flag
+            break
+    gray = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), reduced)
+    if gray is None or gray.size == 0:
+        raise UnusableMedia("OpenCV could not decode it")
+    if gray.shape[1] > FRAME_ANALYSIS_WIDTH:
+        scale = FRAME_ANALYSIS_WIDTH / gray.shape[1]
+        gray = cv2.resize(
+            gray, (FRAME_ANALYSIS_WIDTH, max(1, round(gray.shape[0] * scale))), interpolation=cv2.INTER_AREA
+        )
+    return gray
+
+
+def frame_fingerprint(gray: np.ndarray) -> bytes:
+    """A 16x16 thumbnail: equal on two frames only when the camera sent the same picture again (a frozen
+    stream); a live camera's sensor noise and the candidate's breathing always change it."""
+    import cv2
+
+    return cv2.resize(gray, (16, 16), interpolation=cv2.INTER_AREA).tobytes()
+
+
+def analyse_frame(gray: np.ndarray) -> ServiceResult[ExpressionReading]:
+    """The expression of the one face in a webcam frame (decode_frame's output).
+
+    NoFaceFound without a face, SeveralFaces when someone else is in view too.
+    """
+    box = the_one_face(find_faces(gray, min_size=FRAME_MIN_FACE))
+
+    def read(backend) -> ExpressionReading:
+        label, confidence = backend.classify_face(gray, box)
+        return ExpressionReading(offset_seconds=0.0, label=label, confidence=confidence)
+
+    return call_with_fallback("vision", read)
 
 
 # --------------------------------------------------------------------------- entry points

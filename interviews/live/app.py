@@ -13,8 +13,10 @@ Stable element ids (for browser tests and the page's own JS), all inside the Gra
     #live-confirm-no       to finish the interview?" (a half-heard command); they answer "yes" / "no"
     #live-transcript       what was heard / typed         #live-verdict     correct / partial / incorrect
     #live-feedback         praise, hint or revealed answer
-    #live-notices          fallback notices               #live-expression  expression seen during the answer
-    #live-consent-video    webcam consent switch          #live-webcam      webcam recorder
+    #live-notices          fallback notices               #live-expression  latest expression seen (discreet)
+    #live-consent-video    the one webcam switch          #live-webcam      streaming webcam (while the switch is on)
+    #live-camera-status    camera notice (no face, frozen, stopped, refused)
+    #live-camera-problem   hidden: live_app.js writes "camera_denied" / "camera_lost" here for the server
     #live-report           link to the report (when finished)
     #live-history          earlier questions and verdicts (inside a closed accordion: open it first)
     #live-submission-id    hidden: id of the current answer draft (a double submit is graded once)
@@ -25,12 +27,18 @@ from __future__ import annotations
 import gradio as gr
 from django.conf import settings
 
-from interviews.live.callbacks import MAX_TYPED_ANSWER_CHARS, LiveCallbacks, LiveUI
+from interviews.live.callbacks import (
+    MAX_TYPED_ANSWER_CHARS,
+    LiveCallbacks,
+    LiveUI,
+    frame_interval_seconds,
+)
 from interviews.live.render import (
     CONFIRM_NO_LABEL,
     CONFIRM_YES_LABEL,
     RECORDING_LABEL,
     SUBMIT_LABEL,
+    camera_status_html,
     error_html,
     expression_html,
     history_empty_html,
@@ -105,18 +113,23 @@ def build_blocks() -> gr.Blocks:
                 notices = gr.HTML(notices_html([]), elem_id="live-notices")
                 with gr.Group(elem_classes=["ib-webcam"]):
                     consent_video = gr.Checkbox(
-                        label="Analyse my facial expressions while I answer",
+                        label="Analyse my facial expressions (webcam, nothing recorded)",
                         value=False,
                         elem_id="live-consent-video",
                     )
-                    webcam = gr.Video(
+                    # Still frames every 1/VISION_FPS s while the switch is on (live_app.js starts the camera);
+                    # analysed as they arrive and never stored.
+                    webcam = gr.Image(
                         sources=["webcam"],
-                        include_audio=True,
-                        label="Record while you answer",
-                        webcam_options=gr.WebcamOptions(mirror=False),
+                        streaming=True,
+                        label="Camera",
+                        webcam_options=gr.WebcamOptions(mirror=True),
+                        buttons=[],
                         visible=False,
                         elem_id="live-webcam",
                     )
+                    camera_status = gr.HTML(camera_status_html(""), elem_id="live-camera-status")
+                    camera_problem = gr.Textbox(visible="hidden", elem_id="live-camera-problem")
                     expression = gr.HTML(expression_html(""), elem_id="live-expression")
                 with gr.Accordion("Your answers so far", open=False):
                     history = gr.HTML(history_empty_html(), elem_id="live-history")
@@ -141,6 +154,8 @@ def build_blocks() -> gr.Blocks:
             notices=notices,
             consent_video=consent_video,
             webcam=webcam,
+            camera_status=camera_status,
+            camera_problem=camera_problem,
             expression=expression,
             history=history,
         )
@@ -198,15 +213,43 @@ def build_blocks() -> gr.Blocks:
                 show_progress="hidden",
                 concurrency_limit=None,
             )
-        consent_video.change(lambda on: gr.update(visible=on), inputs=consent_video, outputs=webcam)
-        webcam.change(
-            live.on_webcam,
-            inputs=[webcam, consent_video],
-            outputs=ui.every_output,
-            show_progress="minimal",
+        # The one webcam switch: on, the camera streams while the page is open; off, it stops.
+        consent_video.input(
+            live.on_consent,
+            inputs=consent_video,
+            outputs=[consent_video, webcam, camera_status, expression],
+            show_progress="hidden",
             concurrency_limit=None,
-            preprocess=False,  # the callback checks the clip (uploads.checked_upload) before anything opens it
         )
+        webcam.stream(
+            live.on_frame,
+            inputs=webcam,
+            outputs=[
+                expression,
+                camera_status,
+            ],  # never the webcam itself: its busy state would pause the stream
+            stream_every=frame_interval_seconds(),
+            time_limit=None,
+            show_progress="hidden",
+            concurrency_limit=None,
+            preprocess=False,  # a frame is hostile bytes: interviews.ai.vision.decode_frame checks them
+        )
+        camera_problem.change(
+            live.on_camera_problem,
+            inputs=camera_problem,
+            outputs=[camera_status],
+            show_progress="hidden",
+            concurrency_limit=None,
+        )
+        # Frames seen from now on belong to the answer, not to listening to the question.
+        for started in (mic.start_recording, answer_text.focus):
+            started(
+                live.on_answer_started,
+                inputs=None,
+                outputs=None,
+                show_progress="hidden",
+                concurrency_limit=None,
+            )
         # The replies to "Do you want to finish the interview?" go through the answer path as "yes" / "no".
         for button, reply in ((confirm_yes, live.on_confirm_yes), (confirm_no, live.on_confirm_no)):
             button.click(

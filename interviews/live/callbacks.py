@@ -6,6 +6,8 @@ render it (interviews.live.render). interviews.live.app wires them to the compon
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import logging
 import os
@@ -19,11 +21,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from interviews import jobs, uploads
-from interviews.ai import media, shared_files
-from interviews.ai.inference import one_at_a_time, run_deferred, run_inference
+from interviews.ai import media, shared_files, vision
+from interviews.ai.inference import FrameDropped, one_at_a_time, run_deferred, run_frame, run_inference
 from interviews.ai.registry import InputError, ServiceError
 from interviews.live import events
-from interviews.live.identity import NotAllowed, asession_for
+from interviews.live.identity import NotAllowed, asession_for, session_for
 from interviews.live.render import (
     EVALUATING_LABEL,
     FINISHED_STATUSES,
@@ -32,6 +34,7 @@ from interviews.live.render import (
     PREPARING_STATUS,
     RECORDING_LABEL,
     SUBMIT_LABEL,
+    camera_status_html,
     error_html,
     expression_html,
     feedback_html,
@@ -46,19 +49,21 @@ from interviews.live.render import (
     words_to_say,
 )
 from interviews.models import InterviewSession
-from interviews.services import dictation, sessions
+from interviews.services import dictation, expressions, sessions
 
 logger = logging.getLogger(__name__)
 
 # About ten minutes of speech: a longer typed "answer" is only load on the grader and the database.
 MAX_TYPED_ANSWER_CHARS = 8000
-# One answer and one webcam clip in flight per candidate (inference.one_at_a_time): more is refused, nothing lost.
+# One answer in flight per candidate (inference.one_at_a_time): more is refused, nothing lost.
 STILL_ANSWERING = (
     "Still working on your last answer. This one is kept: submit it again once that one is done."
 )
-STILL_ANALYSING = "Still analysing your last webcam clip, so this one was skipped."
 # A piece of a streamed recording submitted on its own: the page was reloaded or the server restarted midway.
 RECORDING_INTERRUPTED = "Your recording was interrupted. Please record your answer again."
+# A streamed frame is a data URL of a JPEG (vision.MAX_FRAME_BYTES once decoded, 4/3 of that in base64).
+_FRAME_URL_PREFIXES = ("data:image/jpeg;base64,", "data:image/png;base64,", "data:image/webp;base64,")
+_MAX_FRAME_URL_CHARS = 32 + vision.MAX_FRAME_BYTES * 4 // 3 + 4
 # Inside Gradio's upload folder, so Gradio serves the file where it is and it can be granted to its session.
 _VOICE_DIR = Path(jobs.voice_folder())
 _VOICE_MAX_AGE_SECONDS = 15 * 60
@@ -86,7 +91,9 @@ class LiveUI:
     feedback: gr.HTML
     notices: gr.HTML
     consent_video: gr.Checkbox
-    webcam: gr.Video
+    webcam: gr.Image
+    camera_status: gr.HTML
+    camera_problem: gr.Textbox
     expression: gr.HTML
     history: gr.HTML
 
@@ -118,6 +125,36 @@ class LiveUI:
         ]
 
 
+def frame_interval_seconds() -> float:
+    """How often the live page's webcam sends a frame: 1 / VISION_FPS."""
+    fps = float(settings.AI_SERVICES["vision"].get("OPTIONS", {}).get("frames_per_second", 1.0))
+    return round(1.0 / max(fps, 0.01), 3)
+
+
+def frame_bytes(value) -> bytes | None:
+    """The picture in a streamed webcam value ({"url": "data:image/jpeg;base64,..."}), or None for anything else
+    (a file path, a URL, an oversized or malformed value: a frame is data the browser just took, never a file)."""
+    url = value.get("url") if isinstance(value, dict) else value
+    if not isinstance(url, str) or len(url) > _MAX_FRAME_URL_CHARS:
+        return None
+    prefix = next((p for p in _FRAME_URL_PREFIXES if url.startswith(p)), None)
+    if prefix is None:
+        return None
+    try:
+        return base64.b64decode(url[len(prefix) :], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _analyse_frame(cookies: dict[str, str], session_id, frame: bytes) -> expressions.Glimpse | None:
+    """In the vision lane: the frame of the candidate's own interview, analysed; None when it is not theirs."""
+    try:
+        session = session_for(cookies, session_id)
+    except NotAllowed:
+        return None
+    return expressions.record_frame(session=session, frame=frame)
+
+
 # --- Thin sync helpers (run off the event loop) -------------------------------------------------
 
 
@@ -131,6 +168,8 @@ def _is_long_recording(audio_path: str) -> bool:
 
 
 _long_recording = sync_to_async(_is_long_recording, thread_sensitive=False)
+# A cache write: not worth a place in the inference queue behind a verdict.
+_mark_answering = sync_to_async(expressions.mark_answering, thread_sensitive=False)
 
 
 def _voice_file_from(reference: str) -> str:
@@ -265,6 +304,9 @@ class LiveCallbacks:
             ui.confirm_yes: gr.update(interactive=answering, visible=state.confirming_finish and not done),
             ui.confirm_no: gr.update(interactive=answering, visible=state.confirming_finish and not done),
         }
+        if done:  # the camera stops with the interview
+            update[ui.webcam] = gr.update(visible=False)
+            update[ui.consent_video] = gr.update(interactive=False)
         if voice_path is not None:
             update[ui.voice] = voice_path
         if clear_answer:
@@ -272,6 +314,10 @@ class LiveCallbacks:
             update[ui.answer_text] = gr.update(value="", interactive=answering, visible=not done)
             update[ui.submission_id] = uuid.uuid4().hex
         return update
+
+    def unchanged(self) -> dict:
+        """Nothing to show (a dropped frame): Gradio wants at least one output named, so skip one."""
+        return {self.ui.camera_status: gr.skip()}
 
     def refused(self, message: str = NOT_AVAILABLE) -> dict:
         ui = self.ui
@@ -304,10 +350,13 @@ class LiveCallbacks:
             return
         state = await run_inference(sessions.live_state, session=session)
         spoken = "" if state.status in FINISHED_STATUSES else words_to_say(state)
+        watching = session.consent_video and state.status not in FINISHED_STATUSES
         yield {
             ui.submission_id: uuid.uuid4().hex,
-            ui.consent_video: session.consent_video,
-            ui.webcam: gr.update(visible=session.consent_video),
+            ui.consent_video: gr.update(
+                value=session.consent_video, interactive=watching or not session.consent_video
+            ),
+            ui.webcam: gr.update(visible=watching),
             **self.render(state),
         }
         if spoken:
@@ -549,31 +598,58 @@ class LiveCallbacks:
         goodbye = state.interviewer_message or "Thank you, the interview is over."
         yield {ui.voice: await _spoken(request, goodbye)}
 
-    async def on_webcam(self, video_value, consent, request: gr.Request):
+    async def on_consent(self, consent, request: gr.Request):
+        """The one webcam switch, flipped on the live page: remembered for the interview (and its report)."""
         ui = self.ui
-        if not video_value or consent is not True:
-            return {}
         session = await _session_of(request)
         if session is None:
             return self.refused()
-        pk = session.pk
+        on = await run_inference(expressions.set_video_consent, session=session, consent=consent is True)
+        watching = on and session.is_active
+        return {
+            ui.consent_video: on,
+            ui.webcam: gr.update(visible=watching),
+            ui.camera_status: camera_status_html(""),
+            ui.expression: expression_html("") if not on else gr.update(),
+        }
+
+    async def on_frame(self, frame_value, request: gr.Request):
+        """One streamed webcam frame: analysed in the vision lane, or dropped when this candidate already has one
+        in flight or sends faster than VISION_FPS. The page shows the latest expression and any camera notice."""
+        ui = self.ui
+        frame = frame_bytes(frame_value)
+        owner = uploads.session_owner(dict(request.cookies))
+        if frame is None or owner is None:
+            return self.unchanged()
         try:
-            video_path = await uploads.acheck_upload(video_value, dict(request.cookies), video=True)
-        except uploads.UnusableUpload as problem:
-            return {ui.error: error_html(problem.user_message)}
-        if os.path.getsize(video_path) > settings.MAX_UPLOAD_BYTES:
-            return {ui.error: error_html("That webcam clip is too large to analyse.")}
-        async with one_at_a_time("webcam", session.owner_id) as slot:
-            if not slot:
-                return {ui.error: error_html(STILL_ANALYSING)}
-            try:
-                state = sessions.LiveState(
-                    **await slot.run_bulk(jobs.expressions, session_id=pk, video=await _share(video_path))
-                )
-            except ServiceError as problem:  # InputError included: no face, unreadable clip…
-                return {ui.error: error_html(problem.user_message)}
-            except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
-                logger.exception("Expression analysis of interview %s failed", pk)
-                return {ui.error: error_html("The webcam clip could not be analysed.")}
-        await events.apublish_state(pk, state)
-        return {ui.expression: expression_html(state.expression), ui.notices: notices_html(state.notices)}
+            seen = await run_frame(
+                owner, _analyse_frame, dict(request.cookies), request.query_params.get("session"), frame
+            )
+        except FrameDropped:
+            return self.unchanged()
+        except Exception:  # noqa: BLE001 - expressions are optional: never break the interview for them
+            logger.exception("A webcam frame could not be analysed")
+            return self.unchanged()
+        if seen is None:
+            return self.unchanged()
+        return {
+            ui.expression: expression_html(seen.expression),
+            ui.camera_status: camera_status_html(seen.notice),
+        }
+
+    async def on_camera_problem(self, reason, request: gr.Request):
+        """live_app.js reports that the browser refused the camera or the camera stopped."""
+        if not isinstance(reason, str) or len(reason) > 32:
+            return self.unchanged()
+        reason = reason.split(":", 1)[0]  # "camera_lost:<n>": a counter makes each report a change
+        session = await _session_of(request)
+        if session is None:
+            return self.unchanged()
+        seen = await run_inference(expressions.record_camera_problem, session=session, reason=reason)
+        return {self.ui.camera_status: camera_status_html(seen.notice)}
+
+    async def on_answer_started(self, request: gr.Request):
+        """The microphone started recording, or the candidate clicked into the answer box."""
+        session = await _session_of(request)
+        if session is not None and session.consent_video and session.is_active:
+            await _mark_answering(session=session)

@@ -106,8 +106,15 @@ def notices_html(notices: list[str]) -> str:
 
 def expression_html(label: str) -> str:
     if not label:
-        return '<div class="ib-expression ib-muted">No expression analysed yet.</div>'
-    return f'<div class="ib-expression">Expression seen: <strong>{esc(label)}</strong></div>'
+        return '<div class="ib-expression ib-muted"></div>'
+    return f'<div class="ib-expression ib-muted" title="Latest expression the webcam saw">Expression: {esc(label)}</div>'
+
+
+def camera_status_html(notice: str) -> str:
+    """A short camera notice (no face, several faces, frozen, stopped, refused): the interview goes on."""
+    if not notice:
+        return '<div class="ib-camera-status"></div>'
+    return f'<div class="ib-camera-status" role="status">{esc(notice)}</div>'
 
 
 def report_html(state) -> str:

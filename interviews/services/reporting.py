@@ -291,6 +291,109 @@ def _labels_of(mood: str, samples: Iterable[ExpressionSample]) -> str:
     return "/".join(sorted(weights, key=weights.__getitem__, reverse=True)[:2])
 
 
+@dataclass(frozen=True)
+class AttemptExpressions:
+    """What the webcam saw during one attempt at a question (attempt 2 follows the hint)."""
+
+    attempt: int
+    listening: str  # dominant expression before the candidate started answering ("" when none was seen)
+    answering: str  # dominant expression while answering
+    changes: tuple[str, ...]  # the expressions in the order they held, e.g. ("neutral", "happy")
+    missing: tuple[str, ...]  # where expressions are missing and why, e.g. "no face in view for 35 s"
+    samples: int
+
+    @property
+    def seen(self) -> bool:
+        return self.samples > 0
+
+
+@dataclass(frozen=True)
+class QuestionExpressions:
+    number: int
+    attempts: tuple[AttemptExpressions, ...]
+
+
+class Gap(Protocol):
+    reason: str
+    question_number: int
+    attempt: int
+    from_seconds: float
+    to_seconds: float
+
+    def get_reason_display(self) -> str: ...
+
+
+class Sample(Labelled, Protocol):
+    offset_seconds: float
+    question_number: int
+    attempt: int
+    phase: str
+
+
+# A gap is at least one frame long; frames come every 1/VISION_FPS s (one second by default).
+_FRAME_SECONDS = 1.0
+
+
+def expression_changes(samples: Sequence[Labelled]) -> tuple[str, ...]:
+    """The expressions in the order they held: a label counts once seen on two frames in a row, so a one-frame
+    misreading is not a change (with fewer than two frames, the one label seen)."""
+    labels = [s.label for s in samples]
+    if len(labels) < 2:
+        return tuple(labels)
+    held: list[str] = []
+    for previous, label in zip(labels, labels[1:], strict=False):
+        if label == previous and (not held or held[-1] != label):
+            held.append(label)
+    return tuple(held) or (dominant_expression(samples),)
+
+
+def _missing(gaps: Sequence[Gap], *, seen: bool) -> tuple[str, ...]:
+    seconds: dict[str, float] = defaultdict(float)
+    names: dict[str, str] = {}
+    for gap in gaps:
+        seconds[gap.reason] += max(0.0, gap.to_seconds - gap.from_seconds) + _FRAME_SECONDS
+        names[gap.reason] = gap.get_reason_display()
+    notes = []
+    for reason, total in sorted(seconds.items(), key=lambda item: -item[1]):
+        if reason in ("camera_lost", "camera_denied"):
+            notes.append(names[reason])
+        else:
+            notes.append(f"{names[reason]} for {total:.0f} s")
+    if not seen and not notes:
+        notes.append("no camera picture")
+    return tuple(notes)
+
+
+def expressions_by_question(
+    results: Sequence[QuestionResult], samples: Iterable[Sample], gaps: Iterable[Gap]
+) -> list[QuestionExpressions]:
+    """Per answered question and attempt: the dominant expression while listening and while answering, how it
+    changed, and where it is missing (the webcam was on but no face, several faces, a frozen or stopped camera)."""
+    by_attempt: dict[tuple[int, int], list[Sample]] = defaultdict(list)
+    for sample in sorted(samples, key=lambda s: s.offset_seconds):
+        by_attempt[(sample.question_number, sample.attempt)].append(sample)
+    gaps_by_attempt: dict[tuple[int, int], list[Gap]] = defaultdict(list)
+    for gap in gaps:
+        gaps_by_attempt[(gap.question_number, gap.attempt)].append(gap)
+    timeline = []
+    for result in results:
+        attempts = []
+        for turn in result.attempts:
+            seen = by_attempt.get((result.number, turn.attempt), [])
+            attempts.append(
+                AttemptExpressions(
+                    attempt=turn.attempt,
+                    listening=dominant_expression(s for s in seen if s.phase == "listening"),
+                    answering=dominant_expression(s for s in seen if s.phase != "listening"),
+                    changes=expression_changes(seen),
+                    missing=_missing(gaps_by_attempt.get((result.number, turn.attempt), []), seen=bool(seen)),
+                    samples=len(seen),
+                )
+            )
+        timeline.append(QuestionExpressions(number=result.number, attempts=tuple(attempts)))
+    return timeline
+
+
 # --- Speaking ---------------------------------------------------------------------------------------
 
 

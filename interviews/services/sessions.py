@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.selectors import cohort_for_practice
 from interviews import engine
-from interviews.ai import stt, tts, vision
+from interviews.ai import stt, tts
 from interviews.ai.llm import turn_budget
 from interviews.ai.registry import InputError, ServiceError, ServiceResult
 from interviews.domain import Grade, QuestionRef
@@ -40,7 +40,6 @@ STALE_ANSWER_NOTICE = (
     "Please answer the question shown."
 )
 FINISHED_NOTICE = "This interview has already finished."
-VIDEO_OFF_NOTICE = "Webcam analysis is off for this interview."
 
 
 @dataclass
@@ -359,52 +358,6 @@ def finish_interview(*, session: InterviewSession, abandoned: bool = False) -> L
     return _snapshot(locked, outcome=outcome)
 
 
-def record_expressions(
-    *, session: InterviewSession, video_path: str, clip_offset_seconds: float | None = None
-) -> LiveState:
-    """Analyse a webcam clip (about 2 frames/s) into ExpressionSamples on the session timeline.
-
-    `clip_offset_seconds` is when the clip began, in seconds since the interview started; by default the
-    clip is taken to have just ended. Samples are attached to the latest turn. A clip without a usable
-    face or picture changes nothing and comes back as a notice.
-    """
-
-    session.refresh_from_db()
-    if not session.consent_video:
-        return _snapshot(session, notices=[VIDEO_OFF_NOTICE])
-    try:
-        seen = vision.analyse_video(video_path)
-    except InputError as error:
-        return _snapshot(session, notices=[error.user_message])
-    readings = seen.value
-    if clip_offset_seconds is None:
-        elapsed = (timezone.now() - session.started_at).total_seconds()
-        frames_per_second = float(
-            settings.AI_SERVICES["vision"].get("OPTIONS", {}).get("frames_per_second", 2.0)
-        )
-        clip_seconds = (max(r.offset_seconds for r in readings) + 1 / frames_per_second) if readings else 0.0
-        clip_offset_seconds = max(elapsed - clip_seconds, 0.0)
-    with transaction.atomic():
-        locked = InterviewSession.objects.select_for_update().get(pk=session.pk)
-        latest_turn = locked.turns.order_by("-question_number", "-attempt").first()
-        ExpressionSample.objects.bulk_create(
-            ExpressionSample(
-                session=locked,
-                turn=latest_turn,
-                offset_seconds=round(clip_offset_seconds + reading.offset_seconds, 2),
-                label=reading.label,
-                confidence=reading.confidence,
-            )
-            for reading in readings
-        )
-        locked.providers = {**locked.providers, "vision": seen.backend}
-        locked.fallback_count += int(seen.fell_back)
-        locked.save(update_fields=["providers", "fallback_count"])
-    if not locked.is_active:
-        build_report(session=locked)  # a last clip arriving after "finish" still counts
-    return _snapshot(locked, notices=list(seen.notices))
-
-
 def speak(*, text: str, session: InterviewSession | None = None) -> tuple[bytes, str]:
     """Speech for `text`: (audio bytes, mime type), through the configured TTS with fallback.
 
@@ -473,6 +426,10 @@ def _record_turn(
         with open(audio_path, "rb") as handle:
             turn.audio.save(os.path.basename(audio_path), File(handle), save=False)
     turn.save()
+    # The expressions seen while this attempt was on screen belong to it (interviews.services.expressions).
+    ExpressionSample.objects.filter(
+        session=session, question_number=turn.question_number, attempt=turn.attempt, turn=None
+    ).update(turn=turn)
     return turn
 
 

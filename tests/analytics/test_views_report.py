@@ -149,3 +149,36 @@ def test_report_shows_inline_code_from_the_bank_as_code_and_escapes_answers(clie
 
     assert "When do <code>==</code> and <code>is</code> differ?" in html
     assert "&lt;b&gt;is&lt;/b&gt; compares identity" in html
+
+
+def test_report_shows_each_questions_expressions_and_where_they_are_missing(client, candidate):
+    from interviews.models import ExpressionGap
+    from tests.factories import ExpressionSampleFactory
+
+    session = finished_interview(owner=candidate, accuracy=2 / 3)
+    session.expressions.all().delete()
+    ExpressionSampleFactory.create_batch(
+        2, session=session, question_number=1, phase="listening", label="fear"
+    )
+    for label in ("neutral", "neutral", "happy", "happy"):
+        ExpressionSampleFactory(session=session, question_number=1, phase="answering", label=label)
+    ExpressionGap.objects.create(
+        session=session,
+        reason=ExpressionGap.Reason.SEVERAL_FACES,
+        question_number=2,
+        from_seconds=10,
+        to_seconds=19,
+    )
+    client.force_login(candidate)
+
+    html = client.get(reverse("analytics:report", args=[session.pk])).content.decode()
+    first = html[html.index('data-testid="question-expressions-1"') :]
+    first = first[: first.index("</div>")]
+    assert 'listening <span class="expression">fear</span>' in first
+    assert "changed fear → neutral → happy" in first
+    second = html[html.index('data-testid="question-expressions-2"') :]
+    assert "none seen" in second[: second.index("</div>")]
+    assert "several faces in view for 10 s" in second[: second.index("</div>")]
+
+    markdown = client.get(reverse("analytics:report_markdown", args=[session.pk])).content.decode()
+    assert "Expressions: none seen (missing: several faces in view for 10 s)" in markdown

@@ -283,37 +283,6 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     context.close()
 
 
-def test_webcam_clip_shows_the_expression_seen_and_reaches_the_report(server, launch_browser, artifacts_dir):
-    base_url = server["url"]
-    browser = launch_browser()  # the fake camera plays the shared face clip
-    context = new_context(browser)
-    page = context.new_page()
-    sign_up(page, base_url)
-    interview_id = start_interview(page, base_url, name="Mary Jackson", webcam=True)
-    frame = live_frame(page)
-    shown_question(frame)
-    webcam = frame.locator("#live-webcam")
-    expect(webcam).to_be_visible()
-    webcam.get_by_text("Click to Access Webcam").click()
-    webcam.locator("button[aria-label='start recording']").click()
-    time.sleep(5)
-    with page.expect_response(lambda response: "/gradio_api/upload" in response.url, timeout=30_000):
-        webcam.locator("button.capture-button").click()
-    expression = frame.locator("#live-expression")
-    expect(expression).to_contain_text(
-        re.compile(r"Expression seen: (angry|disgust|fear|happy|sad|surprise|neutral)"),
-        timeout=ANSWER_TIMEOUT_MS,
-    )
-    shoot(page, artifacts_dir, "14-webcam-expression")
-
-    type_answer(frame, "finish interview")
-    expect(frame.locator("#live-report a.ib-report-link")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    page.goto(f"{base_url}/analytics/reports/{interview_id}/")
-    expect(page.locator("main")).not_to_contain_text("No webcam analysis for this interview")
-    page.screenshot(path=str(artifacts_dir / "15-report-with-expressions.png"), full_page=True)
-    context.close()
-
-
 def test_denied_microphone_switches_to_typed_answers_with_a_message(server, launch_browser, artifacts_dir):
     base_url = server["url"]
     browser = launch_browser(grant_media=False)

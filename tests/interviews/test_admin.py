@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from interviews.models import InterviewSession, Question, Report, Turn
+from interviews.models import ExpressionGap, InterviewSession, Question, Report, Turn
 from tests.factories import (
     CohortFactory,
     ExpressionSampleFactory,
@@ -54,7 +54,17 @@ def reviewed_session(settings, tmp_path):
     )  # fmt: skip
     spoken.audio.save("answer.webm", ContentFile(b"webm"))
     TurnFactory(session=session, question_number=2, transcript="Typed answer", verdict=Turn.Verdict.CORRECT)
-    ExpressionSampleFactory.create_batch(3, session=session, label="happy")
+    ExpressionSampleFactory.create_batch(
+        3, session=session, label="happy", question_number=1, phase="answering"
+    )
+    ExpressionSampleFactory(session=session, label="fear", question_number=1, phase="listening")
+    ExpressionGap.objects.create(
+        session=session,
+        reason=ExpressionGap.Reason.NO_FACE,
+        question_number=2,
+        from_seconds=40,
+        to_seconds=74,
+    )
     ReportFactory(session=session, accuracy=0.5, questions_asked=2, correct_count=1)
     return session
 
@@ -94,6 +104,10 @@ def test_session_page_shows_turns_with_audio_and_expression_samples(reviewer_cli
     )
     assert page.count("<audio") == 1  # the typed answer has nothing to play
     assert "happy × 3" in page
+    # The report's per-question expressions, for the reviewer too.
+    assert 'listening <span class="expression">fear</span>' in page
+    assert 'answering <span class="expression">happy</span>' in page
+    assert "no face in view for 35 s" in page  # question 2: the webcam saw nobody
     assert "1 correct of 2 asked (50%)" in page
     # Read-only: no save buttons, no form inputs for the turns.
     assert 'name="_save"' not in page and 'name="turns-0-transcript"' not in page

@@ -1,5 +1,6 @@
-"""One candidate cannot stall another: one answer and one webcam clip in flight per candidate, verdicts never
-queue behind webcam clips, and a long clip costs no more face analyses than a short one."""
+"""One candidate cannot stall another: one answer in flight per candidate, verdicts never queue behind webcam
+frames (a frame of a candidate who has one in flight is dropped), and a long clip costs no more face analyses
+than a short one."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from interviews.services import sessions
 from tests.factories import UserFactory
 from tests.interviews.live.gradio_client import GradioPage
 
+FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 FACE_VIDEO = (
     Path(__file__).resolve().parents[1] / "data" / "faces" / "single_face.mp4"
 )  # 2.4 s, a face throughout
@@ -83,6 +85,7 @@ def one_worker_per_lane(settings):
     inference.shutdown()
     settings.INFERENCE_WORKERS = 1
     settings.INFERENCE_BULK_WORKERS = 1
+    settings.INFERENCE_VISION_WORKERS = 1
     yield
     inference.shutdown()
 
@@ -183,25 +186,19 @@ def gated_vision(settings):
 
 
 @on_the_module_loop
-async def test_a_typed_verdict_does_not_wait_for_another_candidates_webcam_clip(
+async def test_a_typed_verdict_does_not_wait_for_another_candidates_webcam_frame_and_frames_are_dropped_not_queued(
     one_worker_per_lane, gated_vision
 ):
-    filmed = await sync_to_async(UserFactory)(username="long-clips")
     typist = await sync_to_async(UserFactory)(username="typist")
-    filmed_interview = await sync_to_async(_interview)(filmed, consent_video=True)
     typed_interview = await sync_to_async(_interview)(typist)
-    async with (
-        _client(await _cookie(filmed)) as filmed_client,
-        _client(await _cookie(typist)) as typist_client,
-    ):
-        webcam_tab = await GradioPage(filmed_client, filmed_interview.pk).open()
-        clip = await webcam_tab.upload(FACE_VIDEO)
-        analysis = asyncio.ensure_future(
-            webcam_tab.trigger("live-webcam", "change", {"live-webcam": clip, "live-consent-video": True})
-        )
-        try:
-            await _until(gated_vision.analysing.is_set, seconds=60)  # the clip holds a worker from now on
-
+    face = vision.decode_frame((FACES / "neutral" / "grace_hopper.jpg").read_bytes())
+    analysis = asyncio.ensure_future(inference.run_frame("filmed-owner", vision.analyse_frame, face))
+    try:
+        await _until(gated_vision.analysing.is_set, seconds=60)  # the frame holds the vision lane from now on
+        # The same candidate's next frames are dropped at once, never queued behind it.
+        with pytest.raises(inference.FrameDropped):
+            await asyncio.wait_for(inference.run_frame("filmed-owner", vision.analyse_frame, face), 5)
+        async with _client(await _cookie(typist)) as typist_client:
             typed_tab = await GradioPage(typist_client, typed_interview.pk).open()
             answered = await asyncio.wait_for(
                 typed_tab.trigger(
@@ -211,14 +208,13 @@ async def test_a_typed_verdict_does_not_wait_for_another_candidates_webcam_clip(
                 ),
                 60,
             )
-
-            assert not gated_vision.gate.is_set()  # the clip is still being analysed
-            assert "ib-verdict-none" not in answered["live-verdict"]
-            assert await _turns(typed_interview) == 1
-        finally:
-            gated_vision.gate.set()
-        seen = await asyncio.wait_for(analysis, 60)
-    assert "Expression seen" in seen["live-expression"]
+        assert not gated_vision.gate.is_set()  # the frame is still being analysed
+        assert "ib-verdict-none" not in answered["live-verdict"]
+        assert await _turns(typed_interview) == 1
+    finally:
+        gated_vision.gate.set()
+    seen = await asyncio.wait_for(analysis, 60)
+    assert seen.value.label == "neutral"
 
 
 # --------------------------------------------------------------------------- a long clip, a bounded number of frames

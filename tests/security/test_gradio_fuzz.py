@@ -115,11 +115,19 @@ def _assert_clean(response, where: str) -> None:
         assert leak not in response.text, (where, leak, response.text[:500])
 
 
-async def _queue_call(client, body: dict, session_pk: int) -> None:
+async def _end_stream(client, event_id: str) -> None:
+    """A streaming event (the webcam's frames) waits for its next chunk; the page would send one, we end it."""
+    closed = await client.post(f"{GRADIO_PATH}/gradio_api/stream/{event_id}/close")
+    _assert_clean(closed, "stream close")
+
+
+async def _queue_call(client, body: dict, session_pk: int, *, streaming: bool = False) -> None:
     joined = await client.post(f"{GRADIO_PATH}/gradio_api/queue/join?session={session_pk}", json=body)
     _assert_clean(joined, f"join {str(body)[:200]}")
     if joined.status_code != 200:
         return
+    if streaming:
+        await _end_stream(client, joined.json()["event_id"])
     stream = await client.get(f"{GRADIO_PATH}/gradio_api/queue/data?session_hash={body['session_hash']}")
     _assert_clean(stream, f"stream {str(body)[:200]}")
     for line in stream.text.splitlines():
@@ -130,12 +138,14 @@ async def _queue_call(client, body: dict, session_pk: int) -> None:
                 assert error is None or all(leak not in str(error) for leak in LEAKS), (body, error)
 
 
-async def _api_call(client, api_name: str, data, session_pk: int) -> None:
+async def _api_call(client, api_name: str, data, session_pk: int, *, streaming: bool = False) -> None:
     started = await client.post(
         f"{GRADIO_PATH}/gradio_api/call/{api_name}?session={session_pk}", json={"data": data}
     )
     _assert_clean(started, f"call {api_name} {str(data)[:200]}")
     if started.status_code == 200 and "event_id" in started.json():
+        if streaming:
+            await _end_stream(client, started.json()["event_id"])
         result = await client.get(f"{GRADIO_PATH}/gradio_api/call/{api_name}/{started.json()['event_id']}")
         _assert_clean(result, f"call result {api_name} {str(data)[:200]}")
 
@@ -166,11 +176,15 @@ async def test_malformed_payloads_to_every_gradio_endpoint_are_refused_cleanly(
         # Finishing is a legitimate call: fuzz it last, so the other events still meet a live interview.
         dependencies = sorted(config["dependencies"], key=lambda d: d.get("api_name") == "on_finish")
         for dependency in dependencies:
+            streaming = any(trigger == "stream" for _, trigger in dependency["targets"])
             for _ in range(PAYLOADS_PER_EVENT):
-                await _queue_call(client, _envelope(rng, dependency, targets), attackers_interview)
+                body = _envelope(rng, dependency, targets)
+                await _queue_call(client, body, attackers_interview, streaming=streaming)
             for _ in range(3):
                 data = _data(rng, len(dependency["inputs"]), targets)
-                await _api_call(client, dependency["api_name"], data, attackers_interview)
+                await _api_call(
+                    client, dependency["api_name"], data, attackers_interview, streaming=streaming
+                )
         # The envelope itself: not JSON, too large, nested too deep, an unknown event.
         for raw in (b"{not json", b"[" * 100_000, json.dumps({"data": ["a" * (2 * 1024 * 1024)]}).encode()):
             response = await client.post(

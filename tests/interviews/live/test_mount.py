@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 
 from interviews.live.events import group_name
 from interviews.live.mount import GRADIO_PATH
-from interviews.models import ExpressionSample, InterviewSession, Turn
+from interviews.models import InterviewSession, Turn
 from tests.eval_data import DATA
 from tests.interviews.live.gradio_client import GradioPage, http
 
@@ -194,19 +194,6 @@ async def test_a_recording_over_the_upload_limit_is_refused(interview, owner_coo
     assert await turn_count(interview) == 0
 
 
-@pytest.mark.slow
-async def test_a_webcam_clip_adds_expressions_to_the_timeline(interview, owner_cookie):
-    await sync_to_async(InterviewSession.objects.filter(pk=interview.pk).update)(consent_video=True)
-    async with http(owner_cookie) as client:
-        page = await GradioPage(client, interview.pk).open()
-        shown = await page.load()
-        assert shown["live-consent-video"] is True
-        clip = await page.upload(FACE_VIDEO)
-        seen = await page.trigger("live-webcam", "change", {"live-webcam": clip, "live-consent-video": True})
-    assert "Expression seen" in seen["live-expression"]
-    assert await sync_to_async(ExpressionSample.objects.filter(session=interview).count)() > 0
-
-
 async def test_submit_waits_while_the_microphone_records_and_uploads(interview, owner_cookie):
     # Gradio fires stop_recording only once the recording is uploaded: Submit is disabled until then.
     async with http(owner_cookie) as client:
@@ -243,3 +230,15 @@ async def test_while_the_reply_is_prepared_submit_is_disabled_and_says_so(interv
     assert [e["type"] for e in events] == ["live.progress", "live.state", "live.progress", "live.progress"]
     assert events[2]["message"] == "Preparing the interviewer's reply…"
     assert events[3]["message"] == ""
+
+
+async def test_the_one_webcam_switch_is_remembered_for_the_interview(interview, owner_cookie):
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        shown = await page.load()
+        assert shown["live-consent-video"]["value"] is False
+        switched = await page.trigger("live-consent-video", "input", {"live-consent-video": True})
+        assert switched["live-consent-video"] is True
+        assert await sync_to_async(lambda: InterviewSession.objects.get(pk=interview.pk).consent_video)()
+        await page.trigger("live-consent-video", "input", {"live-consent-video": False})
+    assert not await sync_to_async(lambda: InterviewSession.objects.get(pk=interview.pk).consent_video)()

@@ -9,7 +9,7 @@ import pytest
 
 from interviews.ai import registry
 from interviews.ai.registry import InputError
-from interviews.models import ExpressionSample, InterviewSession, Question, Report, Turn
+from interviews.models import InterviewSession, Question, Report, Turn
 from interviews.services import sessions
 from tests.doubles import grader_overtaken_by_another_tab
 from tests.eval_data import DATA
@@ -236,29 +236,6 @@ def test_a_failing_remote_stt_falls_back_and_the_candidate_is_told(settings, tmp
     turn = session.turns.get()
     assert not turn.audio  # no consent: the recording is not kept
     assert turn.notices == state.notices
-
-
-@pytest.mark.slow
-def test_expressions_from_a_webcam_clip_land_on_the_interview_timeline():
-    session = new_session(consent_video=True)
-    sessions.submit_answer(session=session, text=DONT_KNOW)
-    state = sessions.record_expressions(
-        session=session, video_path=str(DATA / "faces" / "single_face.mp4"), clip_offset_seconds=30.0
-    )
-    samples = list(ExpressionSample.objects.filter(session=session))
-    assert samples, "the clip shows a face"
-    assert all(s.offset_seconds >= 30.0 for s in samples)
-    assert all(s.turn == session.turns.get() for s in samples)
-    assert state.expression in {s.label for s in samples}
-    session.refresh_from_db()
-    assert session.providers["vision"]
-
-
-def test_expressions_are_not_analysed_without_consent():
-    session = new_session(consent_video=False)
-    state = sessions.record_expressions(session=session, video_path=str(DATA / "faces" / "single_face.mp4"))
-    assert state.notices == [sessions.VIDEO_OFF_NOTICE]
-    assert not ExpressionSample.objects.filter(session=session).exists()
 
 
 @pytest.mark.slow
