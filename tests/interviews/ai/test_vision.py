@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import cv2
 import httpx
 import numpy as np
@@ -64,7 +66,10 @@ def test_every_face_photo_gets_one_of_the_seven_labels(photo, embedded_vision):
 
 
 @pytest.mark.slow
-def test_a_browser_webm_clip_gives_readings_about_twice_a_second(face_webm, embedded_vision):
+def test_a_browser_webm_clip_gives_a_reading_every_frame_interval(face_webm, embedded_vision, settings):
+    services = copy.deepcopy(settings.AI_SERVICES)
+    services["vision"].setdefault("OPTIONS", {})["frames_per_second"] = 2.0
+    settings.AI_SERVICES = services
     result = vision.analyse_video(str(face_webm))  # 72 frames at 30 fps: 2.4 s
 
     offsets = [reading.offset_seconds for reading in result.value]
