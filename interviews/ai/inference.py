@@ -451,6 +451,9 @@ def job(
 # page's websocket consumers receive on the default instance of the same process, and sharing one
 # instance's receive loop with them lost results (bench_load against the cluster, 2026-11-30).
 RESULTS_LAYER = "inference"
+# How often a web process waiting for a job's result also looks for it in the cache (where every value is
+# kept for RESULT_SECONDS), in case the layer's message was lost.
+RESULT_POLL_SECONDS = 2.0
 
 
 def _results_layer():
@@ -513,14 +516,31 @@ async def _run_remote(name: str, lane: str, priority: int, kwargs: dict) -> obje
         if reply is None:
             if await _claim(work):
                 await _send(name, kwargs, work, lane, priority)
-            try:
-                async with asyncio.timeout(settings.CELERY_RESULT_WAIT):
-                    reply = (await layer.receive(channel))["reply"]
-            except TimeoutError:
-                raise ServiceError(f"no result of job {name} in time", user_message=TOOK_TOO_LONG) from None
+            reply = await _await_reply(layer, channel, work, name)
     finally:
         await layer.group_discard(_group(work), channel)
     return _unpacked(reply)
+
+
+async def _await_reply(layer, channel: str, work: str, name: str) -> dict:
+    """The job's reply from the channel layer, or from the cache when the message never comes (a layer
+    message lost to a dropped connection): every RESULT_POLL_SECONDS the cache is looked at too."""
+    receiving = asyncio.ensure_future(layer.receive(channel))
+    try:
+        async with asyncio.timeout(settings.CELERY_RESULT_WAIT):
+            while True:
+                done, _ = await asyncio.wait({receiving}, timeout=RESULT_POLL_SECONDS)
+                if done:
+                    return receiving.result()["reply"]
+                cached = await _cached_reply(work)
+                if cached is not None:
+                    logger.warning("job %s: result taken from the cache, its message never came", name)
+                    return cached
+    except TimeoutError:
+        raise ServiceError(f"no result of job {name} in time", user_message=TOOK_TOO_LONG) from None
+    finally:
+        if not receiving.done():
+            receiving.cancel()  # never awaited again: cancelling once is safe for the layer's receive loop
 
 
 def _unpacked(reply: dict) -> object:

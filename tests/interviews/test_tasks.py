@@ -103,6 +103,27 @@ async def test_the_interviewer_voice_comes_back_through_shared_storage(worker, t
     assert Path(path).parent == tmp_path and Path(path).stat().st_size > 10_000
 
 
+async def test_a_result_whose_layer_message_is_lost_still_reaches_the_page(worker, interview, monkeypatch):
+    # The worker's message to the waiting web process is dropped on the way (a Redis connection reset):
+    # the result is still found, in the cache, long before CELERY_RESULT_WAIT.
+    layer = inference._results_layer()
+    sent = []
+
+    async def lost(group, message):
+        sent.append(group)
+
+    monkeypatch.setattr(layer, "group_send", lost)
+    monkeypatch.setattr(inference, "RESULT_POLL_SECONDS", 0.2)
+
+    state = await inference.run_inference(
+        jobs.answer, session_id=interview.pk, submission_id="lost-message", text="A tuple cannot be changed."
+    )
+
+    assert sent, "the worker tried to send the result"
+    assert state["answered_count"] == 1
+    assert await turns_of(interview) == [("lost-message", Turn.InputMode.TYPED)]
+
+
 async def test_the_same_submission_asked_twice_at_once_runs_once(worker, interview):
     before = tasks_run()
     same = dict(
