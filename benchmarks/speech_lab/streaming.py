@@ -3,7 +3,7 @@ fed in real time (1 s chunks, as the live page sends them) decoding segments wit
 backend, then the same backend on the whole recording after the stop, as before streaming.
 
     .venv/bin/python -m benchmarks.speech_lab.streaming [--part tune|report] [--conditions clean,white10]
-        [--min-segment 12] [--min-pause 0.5] [--speed 1] [--repeat 1]
+        [--min-segment 12] [--min-pause 0.5] [--speed 1] [--repeat 1] [--segment-timestamps 0|1]
 """
 
 from __future__ import annotations
@@ -27,12 +27,15 @@ def _django() -> None:
     django.setup()
 
 
-def backend():
-    """The product's embedded Whisper backend (settings' model, beam, threads), loaded before any clock."""
+def backend(*, segment_timestamps: bool | None = None):
+    """The product's embedded Whisper backend (settings' model, beam, threads), loaded before any clock;
+    `segment_timestamps` overrides the product's choice for segments (FasterWhisperSTT.transcribe_segment)."""
     _django()
     from interviews.ai.stt import FasterWhisperSTT
 
     whisper = FasterWhisperSTT()
+    if segment_timestamps is not None:
+        whisper.segment_timestamps = segment_timestamps
     whisper.load()
     return whisper
 
@@ -82,10 +85,15 @@ def run_one(whisper, item, condition: str, rules, *, speed: float = 1.0) -> dict
 
 
 def table(
-    part: str = "report", conditions=("clean", "white10"), rules=None, *, speed: float = 1.0
+    part: str = "report",
+    conditions=("clean", "white10"),
+    rules=None,
+    *,
+    speed: float = 1.0,
+    segment_timestamps: bool | None = None,
 ) -> list[dict]:
     """One row per long answer and condition, then the totals and the load average of this run."""
-    whisper = backend()
+    whisper = backend(segment_timestamps=segment_timestamps)
     from interviews.ai.streaming_stt import CutRules
 
     rules = rules or CutRules()
@@ -110,7 +118,8 @@ def table(
     )
     out.append(
         {
-            "clip": f"min segment {rules.min_segment_s} s, min pause {rules.min_pause_s} s, speed {speed}x; "
+            "clip": f"min segment {rules.min_segment_s} s, min pause {rules.min_pause_s} s, speed {speed}x, "
+            f"segment timestamps {whisper.segment_timestamps}; "
             f"load avg {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
         }
     )
@@ -142,5 +151,8 @@ if __name__ == "__main__":
                 tuple(arg("--conditions", "clean,white10").split(",")),
                 cut_rules,
                 speed=float(arg("--speed", "1")),
+                segment_timestamps=bool(int(arg("--segment-timestamps", "0")))
+                if "--segment-timestamps" in argv
+                else None,
             ),
         )

