@@ -254,7 +254,7 @@ class Procedure:
     threshold: (
         str  # "0.5": the score is a probability, so correct means p >= 0.5; "f1": the best macro-F1 cut
     )
-    floor: str  # "fixed": PRODUCT_FLOOR; "fitted": the best floor on the answers, never under PRODUCT_FLOOR
+    floor: str  # "fixed": product_floor(); "fitted": the best floor on the answers, never under it
 
     def __str__(self) -> str:
         return (
@@ -272,17 +272,21 @@ PROCEDURES = tuple(
     for threshold in ("f1", "0.5")
     for floor in ("fixed", "fitted")
 )
-# The bank's off-topic check (another topic's model answer must be incorrect: 58/60) needs cosine(answer,
-# reference) >= 0.217 to count as on-topic; fitted on ASAG alone the floor lands near 0.17 (53/60). Chosen on
-# the bank, not on ASAG labels, so every fold may use it.
-PRODUCT_FLOOR = 0.217
+
+
+def product_floor() -> float:
+    """The shipped relevance floor: chosen on the bank's tune questions (choose_relevance_floor), never on ASAG
+    labels, so every fold may use it."""
+    from interviews.services import grading
+
+    return grading.RELEVANCE_FLOOR
 
 
 def fit_constants(analyses, samples, procedure: Procedure, *, rule: dict | None = None) -> dict:
     fitted = rule or _fit_key_point_rule(analyses, samples)
-    floor = PRODUCT_FLOOR
+    floor = product_floor()
     if procedure.floor == "fitted":
-        floor = max(PRODUCT_FLOOR, _fit_relevance_floor(analyses, samples))
+        floor = max(floor, _fit_relevance_floor(analyses, samples))
     x = np.array([a.features(fitted["rule"]) for a in analyses])
     y = np.array([s.correct for s in samples], dtype=float)
     grades = np.array([s.grade for s in samples])
@@ -506,17 +510,24 @@ CROSS_QUESTIONS = 60
 _PEOPLE_TOPICS = frozenset({"behavioural", "general"})
 
 
-def cross_check(grader, refs: list, *, n: int = CROSS_QUESTIONS, seed: int = 0) -> dict:
-    """Over n random bank questions: another topic's model answer graded incorrect, own model answer and the
-    joined key points graded correct (no labels needed)."""
+def _off_topic_pairs(refs: list, *, n: int, seed: int) -> list[tuple]:
+    """n random bank questions, each with the model answer's owner of another topic (its impostor)."""
     rng = np.random.default_rng(seed)
-    counts = Counter()
-    failures = []
+    pairs = []
     for index in rng.choice(len(refs), size=n, replace=False):
         question = refs[index]
         same_family = _PEOPLE_TOPICS if question.topic in _PEOPLE_TOPICS else {question.topic}
         others = [r for r in refs if r.topic not in same_family]
-        impostor = others[rng.integers(len(others))]
+        pairs.append((question, others[rng.integers(len(others))]))
+    return pairs
+
+
+def cross_check(grader, refs: list, *, n: int = CROSS_QUESTIONS, seed: int = 0) -> dict:
+    """Over n random bank questions: another topic's model answer graded incorrect, own model answer and the
+    joined key points graded correct (no labels needed)."""
+    counts = Counter()
+    failures = []
+    for question, impostor in _off_topic_pairs(refs, n=n, seed=seed):
         off_topic = grader.grade(question, impostor.reference_answer).verdict
         own = grader.grade(question, question.reference_answer).verdict
         joined = grader.grade(question, ". ".join(question.key_points) + ".").verdict
@@ -529,6 +540,64 @@ def cross_check(grader, refs: list, *, n: int = CROSS_QUESTIONS, seed: int = 0) 
                 f"{question.topic}/{question.text[:50]!r}: off-topic {off_topic}, own {own}, key points {joined}"
             )
     return {"n": n, **counts, "failures": failures}
+
+
+# The relevance floor is chosen on the bank's topic questions that the off-topic check does not report on
+# (split by question): each answered by FLOOR_IMPOSTORS model answers of other topics. The lowest floor that
+# grades at least FLOOR_TARGET of them incorrect: a higher floor costs correct answers phrased far from
+# the reference (ASAG), so no higher than the check needs.
+FLOOR_IMPOSTORS = 4
+FLOOR_TARGET = 58 / 60
+FLOOR_GRID = tuple(round(0.15 + 0.005 * i, 3) for i in range(51))  # 0.150 .. 0.400
+
+
+def choose_relevance_floor(grader, refs: list, *, seed: int = 1) -> tuple[float, list[dict]]:
+    """(the chosen floor, a table of floors around it) on the tune part of the bank; see FLOOR_TARGET."""
+    from interviews.services import grading
+
+    reported = {q.id for q, _ in _off_topic_pairs(refs, n=CROSS_QUESTIONS, seed=0)}
+    tune = [r for r in refs if r.id not in reported and r.topic not in _PEOPLE_TOPICS]
+    rng = np.random.default_rng(seed)
+    cases = []  # (reference similarity, verdict without a floor) per off-topic answer; same for joined key points
+    joined_cases = []
+    saved = grading.RELEVANCE_FLOOR
+    grading.RELEVANCE_FLOOR = -1.0  # the verdict the features give; the floor is applied below per candidate
+    try:
+        for question in tune:
+            others = [r for r in refs if r.topic not in _PEOPLE_TOPICS and r.topic != question.topic]
+            for index in rng.choice(len(others), size=FLOOR_IMPOSTORS, replace=False):
+                answer = others[index].reference_answer
+                cases.append(
+                    (
+                        grader.analyse(question, answer).reference_similarity,
+                        grader.grade(question, answer).verdict,
+                    )
+                )
+            joined = ". ".join(question.key_points) + "."
+            joined_cases.append(
+                (
+                    grader.analyse(question, joined).reference_similarity,
+                    grader.grade(question, joined).verdict,
+                )
+            )
+    finally:
+        grading.RELEVANCE_FLOOR = saved
+
+    def share(pairs, floor, verdict):
+        return sum((v if sim >= floor else "incorrect") == verdict for sim, v in pairs) / len(pairs)
+
+    chosen = next((f for f in FLOOR_GRID if share(cases, f, "incorrect") >= FLOOR_TARGET), FLOOR_GRID[-1])
+    table = [
+        {
+            "floor": f,
+            "chosen": "<-" if f == chosen else "",
+            f"off-topic incorrect ({len(cases)} answers)": share(cases, f, "incorrect"),
+            f"joined key points correct ({len(joined_cases)})": share(joined_cases, f, "correct"),
+        }
+        for f in FLOOR_GRID
+        if abs(f - chosen) <= 0.051 or f == FLOOR_GRID[0] or abs(f - saved) < 1e-9
+    ]
+    return chosen, table
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -581,6 +650,15 @@ def run() -> list[dict]:
     embeddings.get_encoder()  # load time is not grading latency
     embeddings.CACHE_SIZE = max(embeddings.CACHE_SIZE, 200_000)  # keep every vector of this run in memory
     load = [os.getloadavg()[0]]
+    grader = EmbeddingGrader()
+    bank = bank_questions()
+    floor, floors = choose_relevance_floor(grader, list(bank.values()))
+    print_table(
+        f"Relevance floor, chosen on the bank's tune questions (not the {CROSS_QUESTIONS} the off-topic check "
+        f"reports on): the lowest with >= {FLOOR_TARGET:.1%} of other topics' model answers incorrect; "
+        f"shipped {product_floor():.3f}",
+        floors,
+    )
     questions, samples = load_asag()
     started = time.perf_counter()
     analyses, contradicted = analyse_asag(questions, samples)
@@ -610,8 +688,6 @@ def run() -> list[dict]:
         f"{fired['human not correct']}/{(~truth).sum()} others"
     )
 
-    grader = EmbeddingGrader()
-    bank = bank_questions()
     started = time.perf_counter()
     behaviour, stars, by_category = behavioural_rows(grader, bank)
     print_table(
@@ -662,6 +738,12 @@ def run() -> list[dict]:
         _target("ASAG LOAO macro-F1", overall["macro-F1"], ">= 0.78", overall["macro-F1"] >= 0.78),
         _target("ASAG LOAO Pearson r", overall["Pearson r"], ">= 0.60", overall["Pearson r"] >= 0.60),
         _target("ASAG LOAO accuracy (majority 0.722)", overall["accuracy"]),
+        _target(
+            "relevance floor shipped / chosen on the bank's tune questions",
+            f"{product_floor():.3f} / {floor:.3f}",
+            "equal",
+            abs(product_floor() - floor) < 1e-9,
+        ),
         _target("ASAG out-of-fold ECE", ece),
         _target(
             "behavioural 3-class macro-F1, unseen questions",
@@ -733,9 +815,12 @@ def llm_row(questions, samples) -> list[dict]:
 
 def fit() -> None:
     """The shipped procedure applied to every ASAG answer: chosen by LOAO over all six assignments, then fitted."""
-    from interviews.services.grading import FEATURE_NAMES
+    from interviews.services import grading
+    from interviews.services.grading import FEATURE_NAMES, EmbeddingGrader
 
     _django()
+    floor, _ = choose_relevance_floor(EmbeddingGrader(), list(bank_questions().values()))
+    grading.RELEVANCE_FLOOR = floor  # the procedure's fixed input, chosen on the bank alone
     questions, samples = load_asag()
     analyses, contradicted = analyse_asag(questions, samples)
     folds = Folds(samples, analyses, contradicted)
@@ -758,7 +843,9 @@ def fit() -> None:
     )
     print(f"KEY_POINT_MARGIN_ALONE = {rule['margin_alone']:.2f}")
     print(f"KEY_POINT_MIN_SEMANTIC = {rule['min_semantic']:.2f}")
-    print(f"RELEVANCE_FLOOR = {c['floor']:.3f}")
+    print(
+        f"RELEVANCE_FLOOR = {c['floor']:.3f}  # chosen on the bank's tune questions (choose_relevance_floor)"
+    )
 
     fit_behavioural()
 

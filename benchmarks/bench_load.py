@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,6 +299,28 @@ class GradioPage:
         raise RuntimeError(f"{name}: the event stream closed before the event completed")
 
 
+class PagesLoaded:
+    """Notes the server's CPU once every measured candidate's page is loaded (or its set-up failed), so that
+    the turns' own CPU can be told apart from sign-in, start form and page loads. Valid only when no turn
+    had started by then (every candidate arriving at once: a turn comes >= 8 s of thought after the load)."""
+
+    def __init__(self, expected: int, cpu: Callable[[], tuple[float, float]]):
+        self.expected, self.cpu = expected, cpu
+        self.done = 0
+        self.cpu_then: tuple[float, float] | None = None
+        self.first_turn_started = False
+        self.turns_before = False  # a turn had started before the last page loaded
+
+    def loaded(self) -> None:
+        self.done += 1
+        if self.done == self.expected:
+            self.cpu_then = self.cpu()
+            self.turns_before = self.first_turn_started
+
+    def turn_started(self) -> None:
+        self.first_turn_started = True
+
+
 async def _candidate(
     number: int,
     base_url: str,
@@ -313,6 +335,7 @@ async def _candidate(
     rng: random.Random,
     speaking_seconds: float = 0.0,
     start_delay: float = 0.0,
+    pages: PagesLoaded | None = None,
 ) -> CandidateResult:
     import websockets
 
@@ -339,14 +362,20 @@ async def _candidate(
                 loaded = await page.run_event("load", [], timeout=turn_timeout)
                 if not loaded.get("success"):
                     raise RuntimeError(f"load event failed: {loaded.get('output')}")
+                if pages:
+                    pages.loaded()
                 for turn in range(turns):
                     # Think, then speak: the recorder runs for as long as the answer lasts.
                     await asyncio.sleep(rng.uniform(*think) + speaking_seconds)
                     result.phase = f"turn {turn + 1}"
+                    if pages:
+                        pages.turn_started()
                     await _one_turn(page, socket_, wav, result, turn_timeout=turn_timeout)
                 result.sustained = socket_.state == websockets.protocol.State.OPEN and not result.errors
         except Exception as error:  # noqa: BLE001 - a failed candidate is a measured outcome, not a crash
             result.errors.append(f"{result.phase}: {type(error).__name__}: {error}"[:200])
+            if pages and result.phase in ("start", "websocket", "gradio load"):
+                pages.loaded()  # never will: the others' turns are not waited for
     return result
 
 
@@ -439,6 +468,7 @@ async def _run_candidates(
     seed: int,
     speaking_seconds: float,
     ramp_seconds: float = 0.0,
+    pages: PagesLoaded | None = None,
 ) -> list[CandidateResult]:
     """The first candidate warms the server up (models load on first use, as after any deploy); the rest are measured."""
     usernames = list(cookies)
@@ -476,6 +506,7 @@ async def _run_candidates(
                 rng=rng,
                 speaking_seconds=speaking_seconds,
                 start_delay=ramp_seconds * number / max(1, len(usernames)),
+                pages=pages,
             )
         )
     return await asyncio.gather(*tasks)
@@ -702,6 +733,15 @@ def run() -> list[dict]:
     return rows
 
 
+def _turns_only(pages: PagesLoaded, cpu_now: tuple[float, float], turns: int) -> str:
+    if pages.cpu_then is None or pages.turns_before or not turns:
+        return "n/a (a turn began before every page was loaded)"
+    web, workers = (now - then for now, then in zip(cpu_now, pages.cpu_then, strict=True))
+    return f"web {web / turns:.3f}, workers {workers / turns:.3f}" + (
+        f" (web = {web / workers:.1%} of workers)" if workers else ""
+    )
+
+
 def _capacity(rows: list[dict], topology: str) -> dict:
     """The most candidates at once whose p95 verdict stayed within 3 s, per core that runs the models."""
     headers = [row for row in rows if "candidates" in row]
@@ -732,6 +772,7 @@ def _phase(site: Site, wav: Path, candidates: int, *, topology: str) -> list[dic
     started = time.perf_counter()
     (web_cpu_started, worker_cpu_started), client_cpu_started = site.cpu(), time.process_time()
     counters_started = site.counters()
+    pages = PagesLoaded(candidates, site.cpu)
     with LoadSampler() as load:
         results = asyncio.run(
             _run_candidates(
@@ -744,6 +785,7 @@ def _phase(site: Site, wav: Path, candidates: int, *, topology: str) -> list[dic
                 seed=seed,
                 speaking_seconds=answer_seconds,
                 ramp_seconds=ramp_seconds,
+                pages=pages,
             )
         )
     elapsed = time.perf_counter() - started
@@ -785,6 +827,8 @@ def _phase(site: Site, wav: Path, candidates: int, *, topology: str) -> list[dic
         # Per turn, page loads and the warm-up included: what a turn costs each tier.
         "cpu_s_per_turn": f"web {web_cpu / measured_turns:.3f}, workers {worker_cpu / measured_turns:.3f}"
         + (f" (web = {web_cpu / worker_cpu:.1%} of workers)" if worker_cpu else ""),
+        # The turns alone: from the moment every page was loaded (before any turn began) to the end.
+        "cpu_s_per_turn_turns_only": _turns_only(pages, (web_cpu_now, worker_cpu_now), len(verdicts)),
         "load_avg": f"{load_before:.1f} before; {statistics.fmean(load.samples or [0]):.1f} mean, "
         f"{max(load.samples or [0]):.1f} max during ({os.cpu_count()} cores, shared box)",
         # Per turn, page loads and the warm-up included: what the shared services would see per turn.
