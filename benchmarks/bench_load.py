@@ -423,7 +423,12 @@ class LiveEvents:
 
     def submit_data(self, audio: dict) -> list:
         """The submit payload the page sends after a recording: no typed text, the upload, a fresh draft id."""
-        values = {"live-answer-text": "", "live-mic": audio, "live-submission-id": uuid.uuid4().hex}
+        values = {
+            "live-answer-text": "",
+            "live-mic": audio,
+            "live-submission-id": uuid.uuid4().hex,
+            "live-mic-whole": "",  # the page's own recording rides along only after a streamed answer
+        }
         return [values.get(elem_id) if elem_id else None for elem_id in self.submit_inputs]
 
 
@@ -450,7 +455,7 @@ async def _live_events(base_url: str, cookies: dict[str, str]) -> LiveEvents:
     unknown = [
         elem_id
         for elem_id in submit_inputs
-        if elem_id not in (None, "live-answer-text", "live-mic", "live-submission-id")
+        if elem_id not in (None, "live-answer-text", "live-mic", "live-submission-id", "live-mic-whole")
     ]
     if set(fn_index) != {"load", "submit"} or "live-mic" not in submit_inputs or unknown:
         raise RuntimeError(f"the live page's events changed: {fn_index}, submit inputs {submit_inputs}")

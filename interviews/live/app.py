@@ -20,6 +20,8 @@ Stable element ids (for browser tests and the page's own JS), all inside the Gra
     #live-report           link to the report (when finished)
     #live-history          earlier questions and verdicts (inside a closed accordion: open it first)
     #live-submission-id    hidden: id of the current answer draft (a double submit is graded once)
+    #live-mic-whole        hidden: live_app.js's own recording of the whole spoken answer, as
+                           {"path": <its upload>, "seconds": …}, sent with Submit (streaming microphone only)
 """
 
 from __future__ import annotations
@@ -91,6 +93,14 @@ def build_blocks() -> gr.Blocks:
                         placeholder="Type here if you prefer not to speak. Typing “finish interview” ends it.",
                     )
                     submission_id = gr.Textbox(visible=False, elem_id="live-submission-id")
+                    # Gradio's streaming recorder loses the first and last seconds on a busy server: the page
+                    # records the whole answer too (live_app.js, only where this box has ib-record-whole).
+                    mic_whole = gr.Textbox(
+                        visible="hidden",
+                        elem_id="live-mic-whole",
+                        elem_classes=["ib-record-whole"] if streaming else None,
+                        max_length=4096,
+                    )
                 with gr.Row():
                     submit = gr.Button(SUBMIT_LABEL, variant="primary", elem_id="live-submit", scale=3)
                     finish = gr.Button(
@@ -143,6 +153,7 @@ def build_blocks() -> gr.Blocks:
             mic=mic,
             answer_text=answer_text,
             submission_id=submission_id,
+            mic_whole=mic_whole,
             submit=submit,
             finish=finish,
             confirm_yes=confirm_yes,
@@ -165,7 +176,7 @@ def build_blocks() -> gr.Blocks:
         demo.load(live.on_load, inputs=None, outputs=ui.every_output, show_progress="hidden")
         submit_event = dict(
             fn=live.on_submit,
-            inputs=[answer_text, mic, submission_id],
+            inputs=[answer_text, mic, submission_id, mic_whole],
             outputs=ui.every_output,
             show_progress="hidden",
             trigger_mode="once",

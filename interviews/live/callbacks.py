@@ -81,6 +81,7 @@ class LiveUI:
     mic: gr.Audio
     answer_text: gr.Textbox
     submission_id: gr.Textbox
+    mic_whole: gr.Textbox
     submit: gr.Button
     finish: gr.Button
     confirm_yes: gr.Button
@@ -122,6 +123,7 @@ class LiveUI:
             self.history,
             self.confirm_yes,
             self.confirm_no,
+            self.mic_whole,
         ]
 
 
@@ -168,6 +170,15 @@ def _is_long_recording(audio_path: str) -> bool:
 
 
 _long_recording = sync_to_async(_is_long_recording, thread_sensitive=False)
+
+
+async def _is_long(audio_path: str, seconds: float | None) -> bool:
+    """Transcribed in the bulk lane: `seconds` when the length is known (a browser WebM declares none)."""
+    if seconds is not None:
+        return seconds > settings.INFERENCE_BULK_AUDIO_SECONDS
+    return await _long_recording(audio_path)
+
+
 # A cache write: not worth a place in the inference queue behind a verdict.
 _mark_answering = sync_to_async(expressions.mark_answering, thread_sensitive=False)
 
@@ -226,8 +237,10 @@ def _page_of(request: gr.Request) -> tuple[str, str | None, int | None]:
 
 async def _heard_while_spoken(spoken: dictation.Dictation) -> tuple[dict | None, int | None]:
     """The transcript of a streamed recording and how long it took after the stop; (None, None) when it was
-    not decoded while spoken (remote STT, decoding failed): the whole recording is transcribed instead.
-    UnusableAudio (nothing heard) propagates."""
+    not decoded while spoken (remote STT, decoding failed, set aside): the whole recording is transcribed
+    instead. UnusableAudio (nothing heard) propagates."""
+    if spoken.aside:
+        return None, None
     try:
         transcript = await asyncio.wrap_future(dictation.stop(spoken))
     except InputError:
@@ -245,7 +258,34 @@ async def _heard_while_spoken(spoken: dictation.Dictation) -> tuple[dict | None,
     return heard, round((time.perf_counter() - stopped_at) * 1000)
 
 
+@dataclass(frozen=True)
+class _Heard:
+    """A spoken answer ready for the answer job: its transcript when heard while spoken, and its recording."""
+
+    transcript: dict | None  # None: `audio_path` is transcribed whole
+    transcript_ms: int | None
+    audio_path: str
+    seconds: float | None  # the recording's length when known (the page's whole recording is decoded)
+    saved: str | None  # a file written here for the answer, deleted after it
+
+
+async def _heard(spoken: dictation.Dictation | None, whole: dictation.WholeRecording | None) -> _Heard:
+    """The streamed transcript, or the page's whole recording when the stream lost part of the answer
+    (dictation.choose); the whole recording is the one kept whenever it is not the shorter one."""
+    choice = dictation.choose(spoken, whole)
+    if choice.transcribe_whole or spoken is None:
+        if spoken is not None:
+            dictation.set_aside(spoken)
+        return _Heard(None, None, whole.path, whole.seconds, None)
+    transcript, transcript_ms = await _heard_while_spoken(spoken)
+    if choice.keep_whole:
+        return _Heard(transcript, transcript_ms, whole.path, whole.seconds, None)
+    saved = await _save_recording(spoken)
+    return _Heard(transcript, transcript_ms, saved, None, saved)
+
+
 _feed = sync_to_async(dictation.feed, thread_sensitive=False)
+_whole_recording = sync_to_async(dictation.whole_recording, thread_sensitive=False)
 _save_recording = sync_to_async(dictation.save_recording, thread_sensitive=False)
 _is_streamed_chunk = sync_to_async(dictation.is_streamed_chunk, thread_sensitive=False)
 
@@ -312,6 +352,7 @@ class LiveCallbacks:
         if clear_answer:
             update[ui.mic] = gr.update(value=None, interactive=answering, visible=not done)
             update[ui.answer_text] = gr.update(value="", interactive=answering, visible=not done)
+            update[ui.mic_whole] = ""  # that recording was the answer: never submitted again
             update[ui.submission_id] = uuid.uuid4().hex
         return update
 
@@ -362,11 +403,20 @@ class LiveCallbacks:
         if spoken:
             yield {ui.voice: await _spoken(request, spoken)}
 
-    async def on_submit(self, text, audio_value, draft_id, request: gr.Request):
-        async for update in self._answer(text, audio_value, draft_id, request):
+    async def on_submit(self, text, audio_value, draft_id, whole_value, request: gr.Request):
+        async for update in self._answer(text, audio_value, draft_id, request, whole_value=whole_value):
             yield update
 
-    async def _answer(self, text, audio_value, draft_id, request: gr.Request, *, finish_reply: bool = False):
+    async def _answer(
+        self,
+        text,
+        audio_value,
+        draft_id,
+        request: gr.Request,
+        *,
+        whole_value=None,
+        finish_reply: bool = False,
+    ):
         ui = self.ui
         # Raw values (preprocess=False): any API caller can send anything, a file only once checked.
         text = text.strip() if isinstance(text, str) else ""
@@ -382,7 +432,19 @@ class LiveCallbacks:
         page, owner, interview_id = _page_of(request)
         # The streaming microphone's recording of this page, if any: its value is only the last chunk.
         spoken = None if text else dictation.for_submit(page=page, owner=owner, interview_id=interview_id)
-        if not text and spoken is None:
+        # The page's own recording of the whole answer (live_app.js): what the stream lost is in it.
+        whole = None
+        if not text and settings.STT_STREAMING:
+            try:
+                whole = await _whole_recording(whole_value, cookies=dict(request.cookies))
+            except InputError as problem:
+                if spoken is None:  # nothing else was recorded: the candidate records again
+                    yield {ui.error: error_html(problem.user_message)}
+                    return
+                logger.warning(
+                    "The page's whole recording is refused, the streamed answer stands: %s", problem
+                )
+        if not text and spoken is None and whole is None:
             try:
                 audio_path = await uploads.acheck_upload(audio_value, dict(request.cookies))
             except uploads.UnusableUpload as problem:
@@ -391,7 +453,7 @@ class LiveCallbacks:
             if audio_path and await _is_streamed_chunk(audio_path):
                 yield {ui.error: error_html(RECORDING_INTERRUPTED)}
                 return
-        if not text and not audio_path and spoken is None:
+        if not text and not audio_path and spoken is None and whole is None:
             yield {ui.error: error_html("Record or type an answer first.")}
             return
         if audio_path and os.path.getsize(audio_path) > settings.MAX_UPLOAD_BYTES:
@@ -415,7 +477,7 @@ class LiveCallbacks:
                 return
             progress = (
                 "Transcribing and evaluating your answer…"
-                if audio_path or spoken
+                if audio_path or spoken or whole
                 else "Evaluating your answer…"
             )
             yield {
@@ -426,16 +488,19 @@ class LiveCallbacks:
                 ui.answer_text: gr.update(interactive=False),
             }
             await events.apublish_progress(pk, progress)
-            heard, heard_ms, saved = None, None, None
+            spoken_answer = None
             try:
-                if spoken is not None:
-                    heard, heard_ms = await _heard_while_spoken(spoken)
-                    audio_path = saved = await _save_recording(spoken)
-                lane = (
-                    slot.run_bulk
-                    if audio_path and heard is None and await _long_recording(audio_path)
-                    else slot.run_inference
+                if spoken is not None or whole is not None:
+                    spoken_answer = await _heard(spoken, whole)
+                    audio_path = spoken_answer.audio_path
+                heard = spoken_answer.transcript if spoken_answer else None
+                heard_ms = spoken_answer.transcript_ms if spoken_answer else None
+                long = (
+                    audio_path
+                    and heard is None
+                    and await _is_long(audio_path, spoken_answer.seconds if spoken_answer else None)
                 )
+                lane = slot.run_bulk if long else slot.run_inference
                 state = sessions.LiveState(
                     **await lane(
                         jobs.answer,
@@ -463,9 +528,10 @@ class LiveCallbacks:
                 await events.apublish_progress(pk, "")
                 return
             finally:
-                if saved:
+                if spoken_answer and spoken_answer.saved:
+                    # The Turn keeps its own copy when the candidate consented.
                     with contextlib.suppress(OSError):
-                        os.unlink(saved)  # the Turn keeps its own copy when the candidate consented
+                        os.unlink(spoken_answer.saved)
             if spoken is not None:
                 dictation.discard(page, owner=owner)
             await events.apublish_state(pk, state)

@@ -4,22 +4,30 @@ dropped when the answer is submitted, recorded again, or the page goes away.
 
 The live page calls `start` on the first chunk of a recording, `feed` on each chunk, `stop` when the
 recording stops and `for_submit` / `discard` around the answer's submission (interviews.live.callbacks).
+
+Gradio's streaming recorder loses audio on a busy server: what it records while its stream event opens is
+never uploaded, and the chunks queued at the stop never reach the callback. So the page also records the
+whole answer itself and sends that recording with Submit (static/gradio/live_app.js); `whole_recording`
+checks it and `choose` decides which of the two the answer is heard from.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 
 from interviews import uploads
-from interviews.ai import inference, media, streaming_stt
+from interviews.ai import inference, media, streaming_stt, stt
 from interviews.ai.registry import InputError, backend_name
 
 logger = logging.getLogger(__name__)
@@ -36,6 +44,15 @@ IDLE_SECONDS = 120.0
 STOPPED_KEEP_SECONDS = 15 * 60.0
 # The browser's streaming WAV recorder writes this "endless" RIFF length into every chunk it sends.
 _ENDLESS_RIFF = (4294967251 + 36).to_bytes(4, "little")
+# The stream may be this much shorter than the page's whole recording and still be heard as the answer: the
+# page's recorder starts a moment before Gradio's and Gradio drops its last part-second at the stop...
+MAX_STREAM_LOSS_SECONDS = 1.0
+# ...unless that part held speech (a candidate who stops while saying the last word): the recording's edges are
+# searched for speech this far in, and a loss shorter than MIN_STREAM_LOSS_SECONDS is the recorders' offset.
+EDGE_SECONDS = MAX_STREAM_LOSS_SECONDS + 0.25
+MIN_STREAM_LOSS_SECONDS = 0.2
+# The page sends {"path": <its upload>, "seconds": <measured>} as JSON: a path is at most a few hundred bytes.
+_MAX_WHOLE_VALUE_CHARS = 4096
 
 TOO_MANY = "Too many answers are being recorded right now. Please try again in a minute, or type your answer."
 BAD_CHUNK = "Part of your recording could not be used. Please stop and record your answer again."
@@ -58,6 +75,7 @@ class Dictation:
     resampler: media.StreamResampler | None = None
     chunks: set[str] = field(default_factory=set)  # the chunk files fed: never an answer of their own
     last_chunk: str | None = None  # the last chunk a stream event handed over
+    aside: bool = False  # heard from the page's whole recording instead: no longer decoded
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -236,3 +254,140 @@ def reset() -> None:
         _by_page.clear()
     for dictation in dropped:
         dictation.transcription.cancel()
+
+
+# --- The page's recording of the whole answer ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WholeRecording:
+    """The page's own recording of the whole answer: one of this session's uploads, checked and decoded."""
+
+    path: str
+    seconds: float  # decoded: the length the server measured
+    page_seconds: float | None  # what the page measured; the client's word, so only logged
+    # Silence before the first speech and after the last, when within EDGE_SECONDS of the edge (else None).
+    silence_before: float | None = None
+    silence_after: float | None = None
+
+    def speech_within(self, seconds: float) -> bool:
+        """Speech in the first or the last `seconds` of the recording (where a stream loses its audio)."""
+        return any(
+            silence is not None and silence < seconds for silence in (self.silence_before, self.silence_after)
+        )
+
+
+def _edge_silences(samples) -> tuple[float | None, float | None]:
+    """(silence before the first speech, silence after the last), each looked for within EDGE_SECONDS."""
+    edge = int(EDGE_SECONDS * media.SAMPLE_RATE)
+
+    def spans(part) -> list[tuple[float, float]]:
+        finder = streaming_stt.PauseFinder(streaming_stt.CutRules())
+        finder.add(part)
+        return finder.speech_spans()
+
+    head, tail = spans(samples[:edge]), spans(samples[-edge:])
+    tail_seconds = min(samples.size, edge) / media.SAMPLE_RATE
+    return (
+        head[0][0] if head else None,
+        max(tail_seconds - tail[-1][1], 0.0) if tail else None,
+    )
+
+
+def whole_recording(value: object, *, cookies: Mapping[str, str]) -> WholeRecording | None:
+    """The whole-answer recording a live page sends with Submit (live_app.js writes
+    '{"path": <its upload>, "seconds": <measured>}' into the hidden #live-mic-whole box); None when none came.
+
+    The value is hostile like any Gradio value: nothing is opened before uploads.checked_upload says the file
+    is one of this session's uploads; then the limits of any recording apply (MAX_UPLOAD_BYTES, the answer's
+    max_seconds, decodable, not silent). Raises an InputError with the message for the candidate otherwise."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > _MAX_WHOLE_VALUE_CHARS:
+        raise uploads.UnusableUpload("the whole recording's value is not a short string")
+    try:
+        sent = json.loads(value)
+    except (ValueError, RecursionError) as error:
+        raise uploads.UnusableUpload("the whole recording's value is not JSON") from error
+    named = sent.get("path") if isinstance(sent, dict) else None
+    if not isinstance(named, str) or not named:
+        raise uploads.UnusableUpload("the whole recording's value names no file")
+    path = uploads.checked_upload(named, cookies)
+    if path is None or is_streamed_chunk(path):
+        raise uploads.UnusableUpload("a streamed chunk sent as the whole recording")
+    try:
+        size = os.path.getsize(path)
+    except OSError as error:
+        raise uploads.UnusableUpload(f"the whole recording went: {error}") from error
+    if size > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise uploads.UnusableUpload(
+            "the whole recording is over MAX_UPLOAD_BYTES",
+            user_message=f"That recording is too large (limit {limit} MB). Please keep answers shorter.",
+        )
+    samples = stt.load_answer_audio(path, max_seconds=_max_seconds())  # UnusableAudio, with its message
+    page_seconds = sent.get("seconds")
+    if not isinstance(page_seconds, int | float) or isinstance(page_seconds, bool):
+        page_seconds = None
+    elif not math.isfinite(page_seconds):
+        page_seconds = None
+    before, after = _edge_silences(samples)
+    return WholeRecording(
+        path=path,
+        seconds=round(samples.size / media.SAMPLE_RATE, 2),
+        page_seconds=page_seconds,
+        silence_before=before,
+        silence_after=after,
+    )
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which recording a spoken answer is heard from, and which one is kept with it."""
+
+    transcribe_whole: bool  # the stream lost part of the answer: transcribe the whole recording instead
+    keep_whole: bool  # the whole recording is the one kept (else the stream's own audio)
+    streamed_seconds: float
+    whole_seconds: float | None
+
+
+def choose(spoken: Dictation | None, whole: WholeRecording | None) -> Choice:
+    """The streamed transcript (the fast path) unless the stream is more than MAX_STREAM_LOSS_SECONDS shorter
+    than the page's whole recording, or shorter by less and the recording has speech where the stream may have
+    lost it (its first or last seconds): then the whole recording is transcribed, as an upload is, with the
+    same context. Whichever is chosen, the whole recording is kept when it is not the shorter one. Logged when
+    the whole recording is transcribed."""
+    streamed = spoken.transcription.seconds if spoken is not None else 0.0
+    if whole is None:
+        return Choice(transcribe_whole=False, keep_whole=False, streamed_seconds=streamed, whole_seconds=None)
+    lost = whole.seconds - streamed  # both within the answer's max_seconds
+    transcribe_whole = (
+        spoken is None
+        or lost > MAX_STREAM_LOSS_SECONDS
+        or (lost > MIN_STREAM_LOSS_SECONDS and whole.speech_within(lost))
+    )
+    if transcribe_whole:
+        logger.info(
+            "Streamed answer of page %s is %.1f s of the page's %.1f s recording (the page measured %s s): "
+            "transcribing the whole recording",
+            spoken.page if spoken is not None else "?",
+            streamed,
+            whole.seconds,
+            whole.page_seconds,
+        )
+    return Choice(
+        transcribe_whole=transcribe_whole,
+        keep_whole=lost >= -MAX_STREAM_LOSS_SECONDS,
+        streamed_seconds=streamed,
+        whole_seconds=whole.seconds,
+    )
+
+
+def set_aside(dictation: Dictation) -> None:
+    """The answer is heard from the whole recording: the stream is no longer decoded. It is kept until the
+    answer is graded (a failed grading is submitted again); then its audio is only transcribed whole."""
+    with dictation.lock:
+        dictation.stopped = True
+        dictation.aside = True
+        dictation.touched = time.monotonic()
+    dictation.transcription.cancel()

@@ -4,6 +4,8 @@ for the answer."""
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import shutil
 import struct
@@ -11,10 +13,12 @@ import time
 import uuid
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
 from interviews.ai import media
+from interviews.ai.registry import InputError
 from interviews.services import dictation
 from tests.interviews.ai.conftest import SPEECH_DIR
 
@@ -205,3 +209,249 @@ def test_chunks_the_stream_event_was_never_handed_are_read_from_the_pages_upload
         assert abs(recording.transcription.audio().size - speech.size) < 0.01 * speech.size
     finally:
         shutil.rmtree(folder)
+
+
+# --- The page's own recording of the whole answer -------------------------------------------------------
+
+COOKIES = {"sessionid": "a-candidates-session-key"}
+OTHER_COOKIES = {"sessionid": "someone-elses-session-key"}
+ANSWER = SPEECH_DIR / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s, "and mister john dashwood..."
+
+
+def webm_of(path: Path, samples: np.ndarray) -> Path:
+    """`samples` (16 kHz mono) as Opus in WebM: what Chromium's MediaRecorder makes of a microphone."""
+    with av.open(str(path), "w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48_000)
+        stream.layout = "mono"
+        frame = av.AudioFrame.from_ndarray(
+            (np.clip(samples, -1, 1) * 32767).astype("<i2").reshape(1, -1), format="s16", layout="mono"
+        )
+        frame.sample_rate = media.SAMPLE_RATE
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture
+def page_uploads():
+    """upload(name, content_or_writer, cookies=COOKIES) -> path: a file the page uploaded, granted to its
+    session as the ASGI dispatcher grants Gradio's uploads."""
+    from interviews import uploads
+
+    folder = Path(uploads.upload_folder()) / f"test-whole-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+
+    def upload(name: str, content, cookies=COOKIES) -> str:
+        path = folder / uuid.uuid4().hex / name
+        path.parent.mkdir()
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            content(path)
+        uploads.grant_files([str(path)], owner=uploads.session_owner(cookies))
+        return str(path)
+
+    yield upload
+    shutil.rmtree(folder)
+
+
+@pytest.fixture
+def answer() -> np.ndarray:
+    return media.decode_audio(ANSWER)
+
+
+def whole_value(path: str, seconds: object = 7.1) -> str:
+    return json.dumps({"path": path, "seconds": seconds})
+
+
+def streamed(tmp_path, samples: np.ndarray) -> dictation.Dictation:
+    """The stream of an answer as the page's chunks brought it: `samples` in 1 s chunks at 48 kHz."""
+    recording = start()
+    for number, piece in enumerate(np.array_split(at_48k(samples), max(1, samples.size // 16_000))):
+        dictation.feed(recording, recorder_chunk(tmp_path / f"chunk-{number}.wav", piece))
+    dictation.stop(recording)
+    return recording
+
+
+def pad(samples: np.ndarray, *, before: float = 0.0, after: float = 0.0) -> np.ndarray:
+    """`samples` with seconds of silence around them: a candidate's pause before speaking and before Stop."""
+    return np.concatenate(
+        [np.zeros(seconds(before), dtype=np.float32), samples, np.zeros(seconds(after), dtype=np.float32)]
+    )
+
+
+def seconds(value: float) -> int:
+    return int(value * media.SAMPLE_RATE)
+
+
+def test_a_stream_missing_its_first_seconds_is_heard_from_the_pages_whole_recording(
+    tmp_path, settings, page_uploads, answer
+):
+    settings.STT_STREAMING = False  # the lengths decide; the transcripts are tested with the live page
+    spoken = pad(answer, before=1.0, after=1.0)
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    assert whole.path == os.path.realpath(page_recording) and abs(whole.seconds - 9.1) < 0.1
+    stream = streamed(tmp_path, spoken[seconds(2.5) :])  # the stream event opened 2.5 s late
+
+    choice = dictation.choose(stream, whole)
+
+    assert choice.transcribe_whole and choice.keep_whole
+    assert abs(choice.whole_seconds - choice.streamed_seconds - 2.5) < 0.1
+
+
+def test_a_stream_missing_its_last_chunks_is_heard_from_the_pages_whole_recording(
+    tmp_path, settings, page_uploads, answer
+):
+    settings.STT_STREAMING = False
+    spoken = pad(answer, before=1.0, after=1.0)
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    stream = streamed(tmp_path, spoken[: -seconds(2.0)])  # the chunks queued at the stop
+
+    assert dictation.choose(stream, whole).transcribe_whole
+
+
+def test_a_complete_stream_is_heard_from_its_own_transcript_and_the_whole_recording_kept(
+    tmp_path, settings, page_uploads, answer
+):
+    settings.STT_STREAMING = False
+    spoken = pad(answer, before=1.0, after=1.0)
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    # Gradio's recorder starts a moment after the page's and drops its last part-second at the stop: silence.
+    stream = streamed(tmp_path, spoken[seconds(0.2) : -seconds(0.5)])
+
+    choice = dictation.choose(stream, whole)
+
+    assert not choice.transcribe_whole and choice.keep_whole
+
+
+@pytest.mark.parametrize(
+    "lost_end",
+    [
+        "the last word: Stop pressed while still speaking",
+        "the first word: speaking the moment the recording starts",
+    ],
+)
+def test_under_a_second_lost_where_the_answer_is_spoken_is_heard_from_the_pages_whole_recording(
+    tmp_path, settings, page_uploads, answer, lost_end
+):
+    settings.STT_STREAMING = False
+    if lost_end.startswith("the last"):
+        spoken = pad(answer, before=1.0)
+        part = spoken[: -seconds(0.6)]
+    else:
+        spoken = pad(answer, after=1.0)
+        part = spoken[seconds(0.6) :]
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+
+    assert dictation.choose(streamed(tmp_path, part), whole).transcribe_whole
+
+
+def test_a_whole_recording_shorter_than_the_stream_is_neither_heard_nor_kept(
+    tmp_path, settings, page_uploads, answer
+):
+    settings.STT_STREAMING = False
+    cut_short = page_uploads("answer.webm", lambda path: webm_of(path, answer[: seconds(3.0)]))
+    whole = dictation.whole_recording(whole_value(cut_short), cookies=COOKIES)
+    stream = streamed(tmp_path, answer)
+
+    choice = dictation.choose(stream, whole)
+
+    assert not choice.transcribe_whole and not choice.keep_whole
+
+
+def test_with_no_stream_at_all_the_whole_recording_is_heard(page_uploads, answer):
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, answer))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+
+    assert dictation.choose(None, whole).transcribe_whole
+
+
+def test_no_whole_recording_leaves_the_stream_as_it_was(tmp_path, settings, answer):
+    settings.STT_STREAMING = False
+    assert dictation.whole_recording("", cookies=COOKIES) is None
+    assert dictation.whole_recording(None, cookies=COOKIES) is None
+    stream = streamed(tmp_path, answer[: seconds(3.0)])
+
+    choice = dictation.choose(stream, None)
+
+    assert not choice.transcribe_whole and not choice.keep_whole
+
+
+HOSTILE_VALUES = {
+    "a number": lambda upload: 42,
+    "a list": lambda upload: ["answer.webm"],
+    "a FileData dict": lambda upload: {
+        "path": upload("answer.webm", b"x"),
+        "meta": {"_type": "gradio.FileData"},
+    },
+    "not JSON": lambda upload: "{path: answer.webm",
+    "a JSON string": lambda upload: json.dumps("answer.webm"),
+    "no path": lambda upload: json.dumps({"seconds": 7.1}),
+    "an empty path": lambda upload: json.dumps({"path": ""}),
+    "a number as path": lambda upload: json.dumps({"path": 5}),
+    "a huge value": lambda upload: json.dumps({"path": "x" * 10_000}),
+    "deeply nested JSON": lambda upload: "[" * 4000,
+    "a server file": lambda upload: whole_value("/etc/passwd"),
+    "a climb out of the upload folder": lambda upload: whole_value(
+        os.path.join(os.path.dirname(upload("answer.webm", b"x")), "..", "..", "..", "etc", "passwd")
+    ),
+    "another candidate's upload": lambda upload: whole_value(
+        upload(
+            "answer.webm", media.wav_bytes(np.zeros(16_000, dtype=np.float32) + 0.1), cookies=OTHER_COOKIES
+        )
+    ),
+    "a chunk of the stream": lambda upload: whole_value(
+        upload("chunk.wav", lambda path: recorder_chunk(path, at_48k(media.decode_audio(ANSWER))))
+    ),
+    "a damaged WebM": lambda upload: whole_value(upload("answer.webm", b"\x1a\x45\xdf\xa3 not really" * 50)),
+    "a silent recording": lambda upload: whole_value(
+        upload("answer.webm", lambda path: webm_of(path, np.zeros(5 * 16_000, dtype=np.float32)))
+    ),
+}
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+def test_a_hostile_or_broken_whole_recording_is_refused_with_a_message_and_the_stream_kept(
+    tmp_path, settings, page_uploads, answer, hostile
+):
+    settings.STT_STREAMING = False
+    stream = streamed(tmp_path, answer)
+    value = hostile(page_uploads)
+
+    with pytest.raises(InputError) as refused:
+        dictation.whole_recording(value, cookies=COOKIES)
+
+    assert refused.value.user_message and "/" not in refused.value.user_message  # says nothing of our files
+    assert dictation.for_submit(page="page-1", owner=OWNER, interview_id=7) is stream
+    assert not dictation.choose(stream, None).transcribe_whole
+
+
+def answer_limit(settings, seconds: float) -> None:
+    stt = copy.deepcopy(settings.AI_SERVICES["stt"])
+    stt["OPTIONS"] = {**stt.get("OPTIONS", {}), "max_seconds": seconds}
+    settings.AI_SERVICES = {**settings.AI_SERVICES, "stt": stt}
+
+
+def test_a_whole_recording_over_the_answer_limits_is_refused(settings, page_uploads, answer):
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, answer))
+    answer_limit(settings, 5.0)
+    with pytest.raises(InputError) as too_long:
+        dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    assert "too long" in too_long.value.user_message
+
+    answer_limit(settings, 180.0)
+    settings.MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(InputError) as too_large:
+        dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    assert "too large" in too_large.value.user_message
+
+
+@pytest.mark.parametrize("measured", [float("nan"), float("inf"), "7.1", True, None, [7.1]])
+def test_what_the_page_says_it_measured_is_only_kept_when_it_is_a_number(page_uploads, answer, measured):
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, answer))
+    whole = dictation.whole_recording(whole_value(page_recording, measured), cookies=COOKIES)
+    assert whole.page_seconds is None and abs(whole.seconds - 7.1) < 0.1
