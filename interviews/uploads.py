@@ -12,6 +12,7 @@ so Gradio never copies it into its cache), and every callback that takes a file 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import threading
 from collections import OrderedDict, deque
@@ -73,13 +74,15 @@ def _grant_key(owner: str, resolved: str) -> str:
     return f"interbot:gradio-file:{digest}"
 
 
-# The last uploads of each session in this process, in the order they were stored: Gradio hands a stream
-# event only the newest chunk when the callback is still busy with the one before, so the streaming
-# microphone's callback reads the chunks it was not handed from here (interviews.services.dictation).
+# The last uploads of each session in this process, numbered in the order they were stored: Gradio hands a
+# stream event only the newest chunk when the callback is still busy with the one before, so the streaming
+# microphone's callback reads the chunks it was not handed from here (interviews.services.dictation). Numbered,
+# because Gradio stores equal contents at one path: a second of digital silence is the same file each time.
 RECENT_UPLOADS_PER_OWNER = 256
 RECENT_UPLOAD_OWNERS = 1024
-_recent: OrderedDict[str, deque[str]] = OrderedDict()
+_recent: OrderedDict[str, deque[tuple[int, str]]] = OrderedDict()
 _recent_lock = threading.Lock()
+_upload_numbers = itertools.count(1)
 
 
 def grant_files(paths: Iterable[Any], *, owner: str | None) -> None:
@@ -96,22 +99,30 @@ def grant_files(paths: Iterable[Any], *, owner: str | None) -> None:
         with _recent_lock:
             recent = _recent.pop(owner, None) or deque(maxlen=RECENT_UPLOADS_PER_OWNER)
             recent.extend(
-                _resolved_in_upload_folder(path) for path in paths if _resolved_in_upload_folder(path)
+                (next(_upload_numbers), resolved)
+                for resolved in map(_resolved_in_upload_folder, paths)
+                if resolved is not None
             )
             _recent[owner] = recent
             while len(_recent) > RECENT_UPLOAD_OWNERS:
                 _recent.popitem(last=False)
 
 
-def uploads_between(*, owner: str | None, after: str | None, upto: str) -> list[str]:
-    """`owner`'s uploads stored after `after` and up to `upto` (both real paths), oldest first; just
-    [`upto`] when either is not among the recent uploads of this process."""
+def uploads_between(*, owner: str | None, after: int | None, upto: str) -> list[tuple[int | None, str]]:
+    """`owner`'s uploads as (number, real path), oldest first: those stored after upload number `after` up to
+    the last upload of `upto` since then (Gradio hands over the newest chunk; equal contents share a path). []
+    when `upto` was stored only before `after` (handed over already); [(its last number, `upto`)] when `after`
+    is None; [(None, `upto`)] when this process never saw it stored (another process took the upload)."""
     with _recent_lock:
         recent = list(_recent.get(owner or "", ()))
-    if upto not in recent or after is None or after not in recent:
-        return [upto]
-    start, end = recent.index(after) + 1, recent.index(upto) + 1
-    return recent[start:end] if start < end else [upto]
+    if after is None:
+        numbers = [number for number, path in recent if path == upto]
+        return [(numbers[-1] if numbers else None, upto)]
+    since = [(number, path) for number, path in recent if number > after]
+    ends = [position for position, (_, path) in enumerate(since) if path == upto]
+    if ends:
+        return since[: ends[-1] + 1]
+    return [] if any(path == upto for _, path in recent) else [(None, upto)]
 
 
 def may_use(path: Any, *, owner: str | None) -> bool:

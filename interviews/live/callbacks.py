@@ -571,6 +571,9 @@ class LiveCallbacks:
             return {}
         page, owner, interview_id = _page_of(request)
         spoken = dictation.recording(page=page, owner=owner, interview_id=interview_id)
+        if spoken is None and dictation.for_submit(page=page, owner=owner, interview_id=interview_id):
+            # Sent just before the stop, arriving after it: not a new recording (the page's whole one has it).
+            return {}
         if spoken is None:  # the first chunk of a recording: the interview is checked once, here
             session = await _session_of(request)
             if session is None:

@@ -73,8 +73,7 @@ class Dictation:
     touched: float = field(default_factory=time.monotonic)
     stopped: bool = False
     resampler: media.StreamResampler | None = None
-    chunks: set[str] = field(default_factory=set)  # the chunk files fed: never an answer of their own
-    last_chunk: str | None = None  # the last chunk a stream event handed over
+    last_upload: int | None = None  # uploads.uploads_between's number of the last chunk fed
     aside: bool = False  # heard from the page's whole recording instead: no longer decoded
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -151,12 +150,14 @@ def feed(dictation: Dictation, chunk_path: str) -> None:
     with dictation.lock:
         if dictation.stopped:
             return  # a chunk sent just before the stop, arriving after it: the answer is already closed
-        missed = uploads.uploads_between(owner=dictation.owner, after=dictation.last_chunk, upto=chunk_path)
-        for path in missed:
-            if path in dictation.chunks or (path != chunk_path and not is_streamed_chunk(path)):
-                continue  # fed already, or another upload of the page (a webcam clip)
-            _feed_one(dictation, path)
-        dictation.last_chunk = chunk_path
+        missed = uploads.uploads_between(owner=dictation.owner, after=dictation.last_upload, upto=chunk_path)
+        for number, path in missed:
+            if path == chunk_path or is_streamed_chunk(
+                path
+            ):  # not another upload of the page (a webcam clip)
+                _feed_one(dictation, path)
+            if number is not None:
+                dictation.last_upload = number
         dictation.touched = time.monotonic()
     if len(missed) > 1:
         logger.info("Recording of page %s: %d chunks read from the uploads", dictation.page, len(missed) - 1)
@@ -171,7 +172,6 @@ def _feed_one(dictation: Dictation, path: str) -> None:
         dictation.resampler = media.StreamResampler(rate, channels)
     elif (dictation.resampler.rate, dictation.resampler.channels) != (rate, channels):
         raise DictationRefused(f"the chunk format changed to {rate} Hz, {channels} channels")
-    dictation.chunks.add(path)
     dictation.transcription.feed(dictation.resampler.convert(pcm))
 
 

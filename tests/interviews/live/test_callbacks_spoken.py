@@ -8,16 +8,21 @@ WAV, uploaded, then dictation.feed); the page's recording is an Opus WebM, as Ch
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import shutil
+import uuid
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 from asgiref.sync import sync_to_async
 
 from interviews import uploads
 from interviews.ai import media
+from interviews.live.callbacks import LiveCallbacks, LiveUI
 from interviews.models import InterviewSession, Turn
 from interviews.services import dictation, sessions
 from tests.eval_data import DATA
@@ -199,3 +204,39 @@ async def test_a_broken_whole_recording_and_no_stream_is_explained_and_nothing_r
     assert "could not be used" in refused["live-error"]
     assert "hear anything" in silence["live-error"]
     assert await turns_of(consenting_interview) == []
+
+
+async def test_a_chunk_arriving_after_the_stop_leaves_the_stopped_recording_as_it_was(
+    consenting_interview, owner_cookie, answer
+):
+    """Gradio may hand the stream a chunk sent just before the stop after the stop: it is not a new recording."""
+    cookies = {"sessionid": owner_cookie}
+    request = gr.Request(
+        session_hash="late-chunk-page",
+        cookies=cookies,
+        query_params={"session": str(consenting_interview.pk)},
+    )
+    live = LiveCallbacks(LiveUI(**{field.name: field.name for field in dataclasses.fields(LiveUI)}))
+    folder = Path(uploads.upload_folder()) / f"test-late-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    try:
+        first, late = (
+            recorder_chunk(folder / name, at_48k(piece))
+            for name, piece in (("1.wav", answer[:16_000]), ("2.wav", answer[16_000:32_000]))
+        )
+        uploads.grant_files([first, late], owner=uploads.session_owner(cookies))
+        await live.on_speech({"path": first}, request)
+        owner = uploads.session_owner(cookies)
+        recording = dictation.for_submit(
+            page="late-chunk-page", owner=owner, interview_id=consenting_interview.pk
+        )
+        dictation.stop(recording)
+
+        assert await live.on_speech({"path": late}, request) == {}
+
+        still = dictation.for_submit(
+            page="late-chunk-page", owner=owner, interview_id=consenting_interview.pk
+        )
+        assert still is recording and abs(still.transcription.seconds - 1.0) < 0.01
+    finally:
+        shutil.rmtree(folder)

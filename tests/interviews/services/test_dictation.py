@@ -211,6 +211,32 @@ def test_chunks_the_stream_event_was_never_handed_are_read_from_the_pages_upload
         shutil.rmtree(folder)
 
 
+def test_chunks_of_equal_content_are_each_fed_once(speech):
+    """Gradio stores equal contents at one path: a second of digital silence is the same file every time."""
+    from interviews import uploads
+
+    folder = Path(uploads.upload_folder()) / f"test-dictation-{uuid.uuid4().hex}"
+    folder.mkdir(parents=True)
+    try:
+        spoken = recorder_chunk(folder / "speech.wav", at_48k(speech[:16_000]))
+        silence = recorder_chunk(folder / "silence.wav", np.zeros(48_000, dtype=np.float32))
+        recording = start()
+        for handed in (spoken, silence, silence, silence):
+            uploads.grant_files([handed], owner=OWNER)
+            dictation.feed(recording, handed)
+        assert abs(recording.transcription.seconds - 4.0) < 0.01
+        uploads.grant_files(
+            [silence], owner=OWNER
+        )  # two more seconds of silence, only the newest handed over
+        uploads.grant_files([silence], owner=OWNER)
+        dictation.feed(recording, silence)
+        assert abs(recording.transcription.seconds - 6.0) < 0.01
+        dictation.feed(recording, silence)  # handed over again: nothing new was uploaded
+        assert abs(recording.transcription.seconds - 6.0) < 0.01
+    finally:
+        shutil.rmtree(folder)
+
+
 # --- The page's own recording of the whole answer -------------------------------------------------------
 
 COOKIES = {"sessionid": "a-candidates-session-key"}
