@@ -17,6 +17,7 @@ Stable element ids (for browser tests and the page's own JS), all inside the Gra
     #live-consent-video    the one webcam switch          #live-webcam      streaming webcam (while the switch is on)
     #live-camera-status    camera notice (no face, frozen, stopped, refused)
     #live-camera-problem   hidden: live_app.js writes "camera_denied" / "camera_lost" here for the server
+    #live-mic-problem      hidden: live_app.js writes "microphone_unavailable" here when the browser refuses it
     #live-report           link to the report (when finished)
     #live-history          earlier questions and verdicts (inside a closed accordion: open it first)
     #live-submission-id    hidden: id of the current answer draft (a double submit is graded once)
@@ -75,6 +76,7 @@ def build_blocks() -> gr.Blocks:
                 error = gr.HTML(error_html(), elem_id="live-error")
                 with gr.Group():
                     gr.HTML("", elem_id="live-mic-status")  # filled by live_app.js when the mic fails
+                    mic_problem = gr.Textbox(visible="hidden", elem_id="live-mic-problem")
                     # Streaming: the answer is transcribed while it is spoken (interviews.services.dictation).
                     mic = gr.Audio(
                         sources=["microphone"],
@@ -296,5 +298,13 @@ def build_blocks() -> gr.Blocks:
                 + 30,
             )
             demo.unload(live.on_page_closed)
+        # After every event above, so their fn_index stays what it was.
+        mic_problem.change(
+            live.on_microphone_unavailable,
+            inputs=None,
+            outputs=[submit],
+            show_progress="hidden",
+            concurrency_limit=None,
+        )
         demo.queue(default_concurrency_limit=None)
     return demo

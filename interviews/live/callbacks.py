@@ -616,6 +616,11 @@ class LiveCallbacks:
             return  # Submit transcribes the whole recording instead
         yield {ui.transcript: transcript.text}
 
+    async def on_microphone_unavailable(self, request: gr.Request):
+        """live_app.js: the browser refused the microphone after Record was pressed, so no recording follows:
+        Submit, held for it, comes back for a typed answer."""
+        return {self.ui.submit: gr.update(interactive=True, value=SUBMIT_LABEL)}
+
     async def on_page_closed(self, request: gr.Request):
         """The tab closed or reloaded: its recording (if any) goes."""
         page, owner, _ = _page_of(request)

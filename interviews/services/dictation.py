@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 
 from interviews import uploads
@@ -45,12 +46,15 @@ STOPPED_KEEP_SECONDS = 15 * 60.0
 # The browser's streaming WAV recorder writes this "endless" RIFF length into every chunk it sends.
 _ENDLESS_RIFF = (4294967251 + 36).to_bytes(4, "little")
 # The stream may be this much shorter than the page's whole recording and still be heard as the answer: the
-# page's recorder starts a moment before Gradio's and Gradio drops its last part-second at the stop...
-MAX_STREAM_LOSS_SECONDS = 1.0
-# ...unless that part held speech (a candidate who stops while saying the last word): the recording's edges are
-# searched for speech this far in, and a loss shorter than MIN_STREAM_LOSS_SECONDS is the recorders' offset.
-EDGE_SECONDS = MAX_STREAM_LOSS_SECONDS + 0.25
-MIN_STREAM_LOSS_SECONDS = 0.2
+# page's recorder starts a moment before Gradio's, and Gradio drops the part-second after its last whole chunk
+# at the stop. A chunk lost anywhere is a whole second (STREAM_EVERY_SECONDS), so more is never only that...
+MAX_STREAM_LOSS_SECONDS = 0.9
+# ...and less counts only when the seconds lost at the start or the end held speech (a candidate who stops
+# while saying the last word): the page's recording is searched for speech this far from each edge, and the
+# stream's first seconds are matched against it to know how much was lost at the start.
+EDGE_SECONDS = MAX_STREAM_LOSS_SECONDS + 0.35
+_ALIGN_SECONDS = 2.0
+_FRAME = media.SAMPLE_RATE // 100  # 10 ms of loudness per step
 # The page sends {"path": <its upload>, "seconds": <measured>} as JSON: a path is at most a few hundred bytes.
 _MAX_WHOLE_VALUE_CHARS = 4096
 
@@ -269,12 +273,38 @@ class WholeRecording:
     # Silence before the first speech and after the last, when within EDGE_SECONDS of the edge (else None).
     silence_before: float | None = None
     silence_after: float | None = None
+    opening: np.ndarray | None = None  # its first seconds (16 kHz), to match the stream's against
 
-    def speech_within(self, seconds: float) -> bool:
-        """Speech in the first or the last `seconds` of the recording (where a stream loses its audio)."""
-        return any(
-            silence is not None and silence < seconds for silence in (self.silence_before, self.silence_after)
+    def speech_lost(self, *, at_start: float, at_end: float) -> bool:
+        """Speech in the first `at_start` or the last `at_end` seconds of the recording."""
+        return (self.silence_before is not None and self.silence_before < at_start) or (
+            self.silence_after is not None and self.silence_after < at_end
         )
+
+
+def _loudness(samples: np.ndarray) -> np.ndarray:
+    usable = samples[: samples.size - samples.size % _FRAME].reshape(-1, _FRAME)
+    return np.log10(np.mean(np.square(usable, dtype=np.float64), axis=1) + 1e-9)
+
+
+def _lost_at_start(stream_opening: np.ndarray, whole_opening: np.ndarray, lost: float) -> float | None:
+    """How many of the `lost` seconds the stream lost before its first sample: where its first seconds match
+    the page's recording best (loudness every 10 ms, so the WebM's codec does not matter); None when they are
+    too even to match (silence), or match nowhere well."""
+    stream = _loudness(stream_opening[: int(_ALIGN_SECONDS * media.SAMPLE_RATE)])
+    whole = _loudness(whole_opening)
+    shifts = min(round(lost * 100), whole.size - stream.size)
+    if stream.size < 50 or shifts < 0 or stream.std() < 0.3:
+        return None
+    scores = [_correlation(stream, whole[shift : shift + stream.size]) for shift in range(shifts + 1)]
+    best = int(np.argmax(scores))
+    return best / 100 if scores[best] >= 0.8 else None
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    scale = float(np.sqrt(np.sum(a * a) * np.sum(b * b)))
+    return float(np.sum(a * b)) / scale if scale > 0 else 0.0
 
 
 def _edge_silences(samples) -> tuple[float | None, float | None]:
@@ -338,6 +368,7 @@ def whole_recording(value: object, *, cookies: Mapping[str, str]) -> WholeRecord
         page_seconds=page_seconds,
         silence_before=before,
         silence_after=after,
+        opening=samples[: int((_ALIGN_SECONDS + MAX_STREAM_LOSS_SECONDS) * media.SAMPLE_RATE)].copy(),
     )
 
 
@@ -353,28 +384,33 @@ class Choice:
 
 def choose(spoken: Dictation | None, whole: WholeRecording | None) -> Choice:
     """The streamed transcript (the fast path) unless the stream is more than MAX_STREAM_LOSS_SECONDS shorter
-    than the page's whole recording, or shorter by less and the recording has speech where the stream may have
-    lost it (its first or last seconds): then the whole recording is transcribed, as an upload is, with the
-    same context. Whichever is chosen, the whole recording is kept when it is not the shorter one. Logged when
-    the whole recording is transcribed."""
+    than the page's whole recording, or shorter by less and the page's recording has speech where the stream
+    lost its audio (its first or last seconds): then the whole recording is transcribed, as an upload is, with
+    the same context. Whichever is chosen, the whole recording is kept when it is not the shorter one. Logged."""
     streamed = spoken.transcription.seconds if spoken is not None else 0.0
     if whole is None:
         return Choice(transcribe_whole=False, keep_whole=False, streamed_seconds=streamed, whole_seconds=None)
     lost = whole.seconds - streamed  # both within the answer's max_seconds
-    transcribe_whole = (
-        spoken is None
-        or lost > MAX_STREAM_LOSS_SECONDS
-        or (lost > MIN_STREAM_LOSS_SECONDS and whole.speech_within(lost))
+    if spoken is None or lost > MAX_STREAM_LOSS_SECONDS:
+        transcribe_whole = True
+    elif lost <= 0:
+        transcribe_whole = False
+    else:
+        at_start = None
+        if whole.opening is not None:
+            at_start = _lost_at_start(spoken.transcription.audio(), whole.opening, lost)
+        if at_start is None:  # not known: either edge may have lost it
+            transcribe_whole = whole.speech_lost(at_start=lost, at_end=lost)
+        else:
+            transcribe_whole = whole.speech_lost(at_start=at_start, at_end=lost - at_start)
+    logger.info(
+        "Streamed answer of page %s is %.1f s of the page's %.1f s recording (the page measured %s s): %s",
+        spoken.page if spoken is not None else "?",
+        streamed,
+        whole.seconds,
+        whole.page_seconds,
+        "transcribing the whole recording" if transcribe_whole else "its own transcript is used",
     )
-    if transcribe_whole:
-        logger.info(
-            "Streamed answer of page %s is %.1f s of the page's %.1f s recording (the page measured %s s): "
-            "transcribing the whole recording",
-            spoken.page if spoken is not None else "?",
-            streamed,
-            whole.seconds,
-            whole.page_seconds,
-        )
     return Choice(
         transcribe_whole=transcribe_whole,
         keep_whole=lost >= -MAX_STREAM_LOSS_SECONDS,

@@ -207,6 +207,20 @@ async def test_submit_waits_while_the_microphone_records_and_uploads(interview, 
     assert uploaded["live-submit"]["value"] == "Submit answer"
 
 
+async def test_a_microphone_the_browser_refuses_after_record_gives_submit_back(interview, owner_cookie):
+    # The streaming recorder fires start_recording before asking for the microphone; refused, no stop follows.
+    async with http(owner_cookie) as client:
+        page = await GradioPage(client, interview.pk).open()
+        await page.load()
+        held = await page.trigger("live-mic", "start_recording")
+        back = await page.trigger(
+            "live-mic-problem", "change", {"live-mic-problem": "microphone_unavailable:1"}
+        )
+    assert held["live-submit"]["interactive"] is False
+    assert back["live-submit"]["interactive"] is True
+    assert back["live-submit"]["value"] == "Submit answer"
+
+
 async def test_while_the_reply_is_prepared_submit_is_disabled_and_says_so(interview, owner_cookie):
     layer = get_channel_layer()
     listener = await layer.new_channel()

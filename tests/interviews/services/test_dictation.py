@@ -376,6 +376,35 @@ def test_under_a_second_lost_where_the_answer_is_spoken_is_heard_from_the_pages_
     assert dictation.choose(streamed(tmp_path, part), whole).transcribe_whole
 
 
+def test_only_silence_lost_after_an_answer_begun_at_once_keeps_the_streamed_transcript(
+    tmp_path, settings, page_uploads, answer
+):
+    """Speech in the first part-second of the recording, but the stream lost the silence at its end: the
+    stream's first seconds, matched against the recording, say where it lost its audio."""
+    settings.STT_STREAMING = False
+    spoken = pad(answer, after=1.0)
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    assert whole.silence_before < 0.6  # the answer begins at once
+
+    choice = dictation.choose(streamed(tmp_path, spoken[: -seconds(0.6)]), whole)
+
+    assert not choice.transcribe_whole and choice.keep_whole
+
+
+def test_a_whole_chunk_lost_in_the_middle_is_heard_from_the_pages_whole_recording(
+    tmp_path, settings, page_uploads, answer
+):
+    settings.STT_STREAMING = False
+    spoken = pad(answer, before=1.0, after=1.0)
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    # The second the stream event was still opening: never uploaded.
+    stream = streamed(tmp_path, np.concatenate([spoken[: seconds(1.0)], spoken[seconds(2.0) :]]))
+
+    assert dictation.choose(stream, whole).transcribe_whole
+
+
 def test_a_whole_recording_shorter_than_the_stream_is_neither_heard_nor_kept(
     tmp_path, settings, page_uploads, answer
 ):
