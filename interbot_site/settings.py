@@ -295,9 +295,9 @@ CELERY_WARM_MODELS = env.bool("CELERY_WARM_MODELS", default=True)
 
 # Spoken answers are transcribed while the candidate speaks (the live page's streaming microphone) when the
 # STT backend can decode segments (the embedded Whisper); otherwise, or with this off, after the stop.
-# Off by default for now: on an overloaded server Gradio's streaming recorder drops the audio it records while
-# the stream opens and what is queued at the stop (see benchmarks/speech_lab/README.md).
-STT_STREAMING = env.bool("STT_STREAMING", default=False)
+# The page also records the whole answer, which is transcribed instead when the stream lost its first or last
+# seconds (on an overloaded server; see benchmarks/speech_lab/README.md), so nothing said is lost.
+STT_STREAMING = env.bool("STT_STREAMING", default=True)
 # Answers being spoken at once in one process (each holds up to STT max_seconds of audio, ~6 MB): more wait.
 STT_STREAMING_MAX_ANSWERS = env.int("STT_STREAMING_MAX_ANSWERS", default=32)
 # numpy's OpenBLAS threads (the grader's MiniLM): 1, as the pool already runs one job per core; 0 = OpenBLAS default.

@@ -63,14 +63,22 @@ def spoken(media_dir):
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """A daphne process serving the whole project (Django + Channels + Gradio) on a fresh database."""
+    """A daphne process serving the whole project (Django + Channels + Gradio) on a fresh database, with the
+    default settings: the live page's microphone streams (STT_STREAMING)."""
     yield from _serve(tmp_path_factory, {})
 
 
 @pytest.fixture(scope="session")
-def streaming_server(tmp_path_factory):
-    """The same, with the live page's streaming microphone on (STT_STREAMING=1)."""
-    yield from _serve(tmp_path_factory, {"STT_STREAMING": "1"})
+def streaming_server(server):
+    """The server with the streaming microphone on: the default one."""
+    assert server["env"].get("STT_STREAMING", "1") == "1"
+    return server
+
+
+@pytest.fixture(scope="session")
+def recorder_server(tmp_path_factory):
+    """The same project with STT_STREAMING=0: the microphone records, then uploads the answer at the stop."""
+    yield from _serve(tmp_path_factory, {"STT_STREAMING": "0"})
 
 
 def _serve(tmp_path_factory, extra_env: dict[str, str]):

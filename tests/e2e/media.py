@@ -6,6 +6,7 @@ import functools
 import wave
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -64,6 +65,18 @@ def speak_to_wav(
 def wav_seconds(path: Path) -> float:
     with wave.open(str(path), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
+
+
+def recording_seconds(path: Path) -> float:
+    """The length of the audio in a recording (any browser format), counted from its decoded samples: a
+    MediaRecorder WebM declares no duration."""
+    samples = 0
+    rate = 0
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            samples += frame.samples
+            rate = frame.sample_rate
+    return samples / rate if rate else 0.0
 
 
 def face_video_to_y4m(path: Path, *, source: Path = FACE_VIDEO, fps: int = 15) -> Path:

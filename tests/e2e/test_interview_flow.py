@@ -105,15 +105,22 @@ def record_answer(
     trailing_silence_s: float = TRAILING_SILENCE_S,
     wait_for_upload: bool = True,
 ) -> None:
-    """Record the fake microphone for the length of the spoken part of `wav` and stop (and wait for the upload)."""
-    frame.locator("#live-mic button.record-button").click()
-    # While recording, and until the recording is uploaded, Submit is held (it would carry no audio).
-    expect(frame.locator("#live-submit")).to_be_disabled()
-    expect(frame.locator("#live-submit")).to_have_text("Waiting for your recording…")
+    """Record the fake microphone for the length of the spoken part of `wav` and stop (and wait until the
+    answer can be submitted).
+
+    The streaming microphone (the default) sends the recording in chunks while it is made, and the page
+    uploads its own recording of the whole answer after the stop; without streaming, the recorder uploads the
+    answer at the stop."""
+    start_recording(frame)
     # Chromium starts the file again for each capture; stop well inside the trailing silence, before it loops.
     time.sleep(wav_seconds(wav) - trailing_silence_s + 3.0)
     if not wait_for_upload:  # a candidate who clicks Submit right after Stop
         frame.locator("#live-mic button.stop-button").first.click()
+        return
+    if streams(frame):
+        frame.locator("#live-mic button.stop-button").first.click()
+        expect(whole_recording_box(frame)).not_to_have_value("", timeout=30_000)
+        expect(frame.locator("#live-submit")).to_be_enabled(timeout=30_000)
         return
     with page.expect_response(
         lambda response: "/gradio_api/upload" in response.url, timeout=30_000
@@ -121,6 +128,16 @@ def record_answer(
         frame.locator("#live-mic button.stop-button").first.click()
     assert upload.value.ok, upload.value.status
     expect(frame.locator("#live-mic button.record-button")).to_have_count(0, timeout=15_000)
+
+
+def streams(frame: FrameLocator) -> bool:
+    """The page's microphone streams (STT_STREAMING), so the page records the whole answer beside it."""
+    return frame.locator("#live-mic-whole.ib-record-whole").count() == 1
+
+
+def whole_recording_box(frame: FrameLocator):
+    """The hidden box where the page puts its upload of the whole answer for Submit."""
+    return frame.locator("#live-mic-whole textarea, #live-mic-whole input").first
 
 
 def start_recording(frame: FrameLocator) -> None:
@@ -280,6 +297,36 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     expect(page.locator("main")).to_contain_text(bank_question(db_path, second_question)["text"])
     shoot(page, artifacts_dir, "10-report")
     page.screenshot(path=str(artifacts_dir / "10-report-full.png"), full_page=True)
+    context.close()
+
+
+def test_without_streaming_the_recorder_uploads_the_answer_at_the_stop(
+    recorder_server, launch_browser, spoken, artifacts_dir
+):
+    """STT_STREAMING=0 stays an option: the microphone records, uploads at the stop, and Submit sends it."""
+    base_url = recorder_server["url"]
+    browser = launch_browser()
+    context = new_context(browser)
+    page = context.new_page()
+    sign_up(page, base_url)
+    interview_id = start_interview(page, base_url, name="Alan Turing")
+    shown_question(live_frame(page))
+    cookies = context.storage_state()
+    context.close()
+
+    finish_wav = spoken("Finish interview.")
+    browser = launch_browser(finish_wav)
+    context = new_context(browser, cookies)
+    page = context.new_page()
+    page.goto(f"{base_url}/interviews/{interview_id}/live/")
+    frame = live_frame(page)
+    shown_question(frame)
+    assert not streams(frame)  # no second recording of the answer on the page
+    record_answer(page, frame, finish_wav)
+    submit(frame)
+    expect(frame.locator("#live-report a.ib-report-link")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    assert "finish interview" in frame.locator("#live-transcript textarea").input_value().lower()
+    shoot(page, artifacts_dir, "13-recorder-without-streaming")
     context.close()
 
 

@@ -1,5 +1,6 @@
 """A long spoken answer in a real Chromium: the words appear while the candidate speaks (the microphone
-streams and the server transcribes each finished stretch), and the verdict follows the stop.
+streams and the server transcribes each finished stretch), and the verdict follows the stop with the whole
+answer heard, its first words too (the page's own recording of the answer stands in for what the stream lost).
 
 The fake microphone plays a piper-spoken model answer of the question on screen, long enough to be cut at
 several pauses. Ordering and growth are asserted, never timings (those are in benchmarks/speech_lab).
@@ -10,11 +11,12 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.media import speak_to_wav, wav_seconds
+from tests.e2e.media import TRAILING_SILENCE_S, recording_seconds, speak_to_wav, wav_seconds
 from tests.e2e.test_interview_flow import (
     ANSWER_TIMEOUT_MS,
     bank_question,
@@ -26,6 +28,7 @@ from tests.e2e.test_interview_flow import (
     sign_up,
     start_interview,
     start_recording,
+    whole_recording_box,
     words_of,
 )
 
@@ -37,6 +40,13 @@ LONG_ANSWER_WORDS = 180
 # segment decoded at 2-3x real time) it lags by minutes. The recording goes on, silent, until it caught up.
 MAX_CATCH_UP_S = 240.0
 RECORDING_LIMIT_S = 170.0  # answers are cut at STT_MAX_SECONDS (180 s)
+# What the server logs when the stream lost part of the answer and the page's whole recording is transcribed.
+WHOLE_RECORDING_USED = "transcribing the whole recording"
+
+
+def first_words(text: str, count: int = 4) -> list[str]:
+    """The first `count` words of `text` of three letters or more: what a lost first second would take away."""
+    return [word for word in re.findall(r"[a-z']+", text.lower())[: 3 * count] if len(word) >= 3][:count]
 
 
 def long_answer(model_answer: str) -> str:
@@ -85,8 +95,11 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
             seen.append(text)
         time.sleep(0.25)
     shoot(page, artifacts_dir, "20-streaming-transcript-before-stop")
+    log = streaming_server["log"]
+    log_before = log.stat().st_size
     frame.locator("#live-mic button.stop-button").first.click()
-    frame.locator("#live-submit").click()  # right after the stop
+    # Right after the stop: the page holds it until its own recording of the answer is uploaded.
+    frame.locator("#live-submit").click()
 
     # The transcript grew during the recording: at least two versions, each extending the one before.
     assert len(seen) >= 2, seen
@@ -99,8 +112,16 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
     expect(verdict).to_have_text(re.compile("Correct|Partially correct|Not quite"), timeout=ANSWER_TIMEOUT_MS)
     expect_outcome(frame, "Question")
     heard = transcript.input_value()
-    assert heard.startswith(seen[-1]) and len(heard) > len(seen[-1]), (seen[-1], heard)
+    with open(log, "rb") as server_log:
+        server_log.seek(log_before)
+        whole_transcribed = WHOLE_RECORDING_USED in server_log.read().decode(errors="replace")
+    if not whole_transcribed:  # the stream had it all: its transcript, finished after the stop
+        assert heard.startswith(seen[-1]) and len(heard) > len(seen[-1]), (seen[-1], heard)
     assert len(words_of(heard) & words_of(answer)) >= 0.5 * len(words_of(answer)), heard
+    # Nothing lost at the start: the answer's first words are heard (Whisper may miss one of them).
+    opening = first_words(answer)
+    heard_opening = set(re.findall(r"[a-z']+", heard.lower())[:20])
+    assert len(set(opening) & heard_opening) >= len(opening) - 1, (opening, heard, whole_transcribed)
     shoot(page, artifacts_dir, "21-streaming-verdict")
     context.close()
 
@@ -111,3 +132,44 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
             (interview_id,),
         ).fetchone()
     assert mode == "spoken" and audio and transcript_saved == heard
+    # The recording kept is the whole answer, from before its first word to the stop.
+    kept = Path(streaming_server["env"]["MEDIA_ROOT"]) / audio
+    assert recording_seconds(kept) >= speech_s, (recording_seconds(kept), speech_s)
+
+
+def test_without_media_recorder_the_streamed_answer_alone_is_heard(
+    streaming_server, launch_browser, spoken, artifacts_dir
+):
+    """A browser with no MediaRecorder: the page records nothing of its own, and the stream is the answer."""
+    base_url = streaming_server["url"]
+    browser = launch_browser()
+    context = new_context(browser)
+    page = context.new_page()
+    sign_up(page, base_url)
+    interview_id = start_interview(page, base_url, name="Old Browser")
+    shown_question(live_frame(page))
+    cookies = context.storage_state()
+    context.close()
+
+    finish_wav = spoken("Finish interview.")
+    browser = launch_browser(finish_wav)
+    context = new_context(browser, cookies)
+    context.add_init_script("delete window.MediaRecorder;")  # in the Gradio frame too
+    page = context.new_page()
+    page.goto(f"{base_url}/interviews/{interview_id}/live/")
+    frame = live_frame(page)
+    shown_question(frame)
+    log = streaming_server["log"]
+    log_before = log.stat().st_size
+    start_recording(frame)
+    time.sleep(wav_seconds(finish_wav) - TRAILING_SILENCE_S + 3.0)
+    frame.locator("#live-mic button.stop-button").first.click()
+    frame.locator("#live-submit").click()
+    expect(frame.locator("#live-report a.ib-report-link")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    assert "finish interview" in frame.locator("#live-transcript textarea").input_value().lower()
+    assert whole_recording_box(frame).input_value() == ""
+    with open(log, "rb") as server_log:
+        server_log.seek(log_before)
+        assert "the page's" not in server_log.read().decode(errors="replace")  # no recording of the page's
+    shoot(page, artifacts_dir, "22-streaming-without-media-recorder")
+    context.close()
