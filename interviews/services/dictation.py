@@ -54,7 +54,8 @@ MAX_STREAM_LOSS_SECONDS = 0.9
 # stream's first seconds are matched against it to know how much was lost at the start.
 EDGE_SECONDS = MAX_STREAM_LOSS_SECONDS + 0.35
 _ALIGN_SECONDS = 2.0
-_FRAME = media.SAMPLE_RATE // 100  # 10 ms of loudness per step
+_STEPS_PER_SECOND = 100  # the loudness compared every 10 ms
+_FRAME = media.SAMPLE_RATE // _STEPS_PER_SECOND
 # The page sends {"path": <its upload>, "seconds": <measured>} as JSON: a path is at most a few hundred bytes.
 _MAX_WHOLE_VALUE_CHARS = 4096
 
@@ -156,9 +157,8 @@ def feed(dictation: Dictation, chunk_path: str) -> None:
             return  # a chunk sent just before the stop, arriving after it: the answer is already closed
         missed = uploads.uploads_between(owner=dictation.owner, after=dictation.last_upload, upto=chunk_path)
         for number, path in missed:
-            if path == chunk_path or is_streamed_chunk(
-                path
-            ):  # not another upload of the page (a webcam clip)
+            # Not another upload of the page (a webcam clip).
+            if path == chunk_path or is_streamed_chunk(path):
                 _feed_one(dictation, path)
             if number is not None:
                 dictation.last_upload = number
@@ -293,12 +293,12 @@ def _lost_at_start(stream_opening: np.ndarray, whole_opening: np.ndarray, lost: 
     too even to match (silence), or match nowhere well."""
     stream = _loudness(stream_opening[: int(_ALIGN_SECONDS * media.SAMPLE_RATE)])
     whole = _loudness(whole_opening)
-    shifts = min(round(lost * 100), whole.size - stream.size)
-    if stream.size < 50 or shifts < 0 or stream.std() < 0.3:
+    shifts = min(round(lost * _STEPS_PER_SECOND), whole.size - stream.size)
+    if stream.size < _STEPS_PER_SECOND // 2 or shifts < 0 or stream.std() < 0.3:
         return None
     scores = [_correlation(stream, whole[shift : shift + stream.size]) for shift in range(shifts + 1)]
     best = int(np.argmax(scores))
-    return best / 100 if scores[best] >= 0.8 else None
+    return best / _STEPS_PER_SECOND if scores[best] >= 0.8 else None
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
