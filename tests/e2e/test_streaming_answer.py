@@ -115,8 +115,10 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
     with open(log, "rb") as server_log:
         server_log.seek(log_before)
         whole_transcribed = WHOLE_RECORDING_USED in server_log.read().decode(errors="replace")
-    if not whole_transcribed:  # the stream had it all: its transcript, finished after the stop
-        assert heard.startswith(seen[-1]) and len(heard) > len(seen[-1]), (seen[-1], heard)
+    # The stream had it all: its transcript, finished after the stop (on a quiet box the last stretch may
+    # already be decoded before it: then nothing is left to add).
+    if not whole_transcribed:
+        assert heard.startswith(seen[-1]), (seen[-1], heard)
     assert len(words_of(heard) & words_of(answer)) >= 0.5 * len(words_of(answer)), heard
     # Nothing lost at the start: the answer's first words are heard (Whisper may miss one of them).
     opening = first_words(answer)
