@@ -297,7 +297,9 @@ CELERY_WARM_MODELS = env.bool("CELERY_WARM_MODELS", default=True)
 # STT backend can decode segments (the embedded Whisper); otherwise, or with this off, after the stop.
 # The page also records the whole answer, which is transcribed instead when the stream lost its first or last
 # seconds (on an overloaded server; see benchmarks/speech_lab/README.md), so nothing said is lost.
-STT_STREAMING = env.bool("STT_STREAMING", default=True)
+# Off by default with Celery workers: segments are decoded in the process that receives the stream, and the web
+# tier runs no models there (the whole recording goes to a worker after the stop).
+STT_STREAMING = env.bool("STT_STREAMING", default=not CELERY_BROKER_URL)
 # Answers being spoken at once in one process (each holds up to STT max_seconds of audio, ~6 MB): more wait.
 STT_STREAMING_MAX_ANSWERS = env.int("STT_STREAMING_MAX_ANSWERS", default=32)
 # numpy's OpenBLAS threads (the grader's MiniLM): 1, as the pool already runs one job per core; 0 = OpenBLAS default.

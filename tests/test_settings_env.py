@@ -20,13 +20,16 @@ print(json.dumps({
     "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
     "channel_hosts": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", []),
     "debug": settings.DEBUG, "ssl_redirect": getattr(settings, "SECURE_SSL_REDIRECT", False),
+    "stt_streaming": settings.STT_STREAMING,
 }))
 """
 
 
 def _clean_env(**overrides: str) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "CELERY_BROKER_URL", "STT_STREAMING"}
     }
     env["DJANGO_SETTINGS_MODULE"] = "interbot_site.settings"
     env.update(overrides)
@@ -132,3 +135,19 @@ def test_static_files_collect_with_the_production_storage(tmp_path):
     )
     assert (tmp_path / pico_url.removeprefix("/static/")).exists()
     assert (tmp_path / css_url.removeprefix("/static/")).exists()
+
+
+def test_answers_stream_to_the_web_process_only_when_no_worker_runs_the_models():
+    assert _settings_under(DEBUG="1")["stt_streaming"] is True
+    with_workers = dict(DEBUG="1", REDIS_URL="redis://cache.internal:6379/1")
+    assert (
+        _settings_under(**with_workers, CELERY_BROKER_URL="redis://cache.internal:6379/2")["stt_streaming"]
+        is False
+    )
+    # An operator may still choose it (segments are then decoded in the web process).
+    assert (
+        _settings_under(**with_workers, CELERY_BROKER_URL="redis://cache.internal:6379/2", STT_STREAMING="1")[
+            "stt_streaming"
+        ]
+        is True
+    )
