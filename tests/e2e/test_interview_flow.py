@@ -91,6 +91,31 @@ def live_frame(page: Page) -> FrameLocator:
     return page.frame_locator("#live-frame")
 
 
+def interview_waiting_for_an_answer(launch_browser, base_url: str, *, name: str = "Ada Lovelace") -> tuple:
+    """Sign up and start an interview in a browser with no microphone file, then close it:
+    (interview id, the question on screen, the signed-in cookies)."""
+    context = new_context(launch_browser())
+    page = context.new_page()
+    sign_up(page, base_url)
+    interview_id = start_interview(page, base_url, name=name)
+    question = shown_question(live_frame(page))
+    cookies = context.storage_state()
+    context.close()
+    return interview_id, question, cookies
+
+
+def reopen_live_page(
+    launch_browser, base_url: str, interview_id: int, cookies: dict, wav: Path, *, init_script: str = ""
+) -> tuple[BrowserContext, Page, FrameLocator]:
+    """The interview's live page again, in a browser whose fake microphone plays `wav`."""
+    context = new_context(launch_browser(wav), cookies)
+    if init_script:
+        context.add_init_script(init_script)  # in the Gradio frame too
+    page = context.new_page()
+    page.goto(f"{base_url}/interviews/{interview_id}/live/")
+    return context, page, live_frame(page)
+
+
 def shown_question(frame: FrameLocator) -> str:
     question = frame.locator("#live-question .ib-question:not(.ib-muted)")
     question.wait_for()
@@ -227,11 +252,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     # 2. Speak the model answer of the question on screen (general: ~100 words): graded correct, next question.
     reference = bank_question(db_path, first_question)["model_answer"]
     answer_wav = spoken(reference)
-    browser = launch_browser(answer_wav)
-    context = new_context(browser, cookies)
-    page = context.new_page()
-    page.goto(f"{base_url}/interviews/{interview_id}/live/")
-    frame = live_frame(page)
+    context, page, frame = reopen_live_page(launch_browser, base_url, interview_id, cookies, answer_wav)
     assert shown_question(frame) == first_question  # the reopened page resumes the same question
     record_answer(page, frame, answer_wav, wait_for_upload=False)
     frame.locator("#live-submit").click()  # right after Stop: held until the recording is uploaded, not lost
@@ -305,21 +326,10 @@ def test_without_streaming_the_recorder_uploads_the_answer_at_the_stop(
 ):
     """STT_STREAMING=0 stays an option: the microphone records, uploads at the stop, and Submit sends it."""
     base_url = recorder_server["url"]
-    browser = launch_browser()
-    context = new_context(browser)
-    page = context.new_page()
-    sign_up(page, base_url)
-    interview_id = start_interview(page, base_url, name="Alan Turing")
-    shown_question(live_frame(page))
-    cookies = context.storage_state()
-    context.close()
+    interview_id, _, cookies = interview_waiting_for_an_answer(launch_browser, base_url, name="Alan Turing")
 
     finish_wav = spoken("Finish interview.")
-    browser = launch_browser(finish_wav)
-    context = new_context(browser, cookies)
-    page = context.new_page()
-    page.goto(f"{base_url}/interviews/{interview_id}/live/")
-    frame = live_frame(page)
+    context, page, frame = reopen_live_page(launch_browser, base_url, interview_id, cookies, finish_wav)
     shown_question(frame)
     assert not streams(frame)  # no second recording of the answer on the page
     record_answer(page, frame, finish_wav)

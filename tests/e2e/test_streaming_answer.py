@@ -21,12 +21,10 @@ from tests.e2e.test_interview_flow import (
     ANSWER_TIMEOUT_MS,
     bank_question,
     expect_outcome,
-    live_frame,
-    new_context,
+    interview_waiting_for_an_answer,
+    reopen_live_page,
     shoot,
     shown_question,
-    sign_up,
-    start_interview,
     start_recording,
     whole_recording_box,
     words_of,
@@ -60,14 +58,8 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
     streaming_server, launch_browser, media_dir, artifacts_dir
 ):
     base_url, db_path = streaming_server["url"], streaming_server["db_path"]
-    browser = launch_browser()
-    context = new_context(browser)
-    page = context.new_page()
-    sign_up(page, base_url)
-    interview_id = start_interview(page, base_url)  # with consent to keep the recordings
-    question = shown_question(live_frame(page))
-    cookies = context.storage_state()
-    context.close()
+    # With consent to keep the recordings.
+    interview_id, question, cookies = interview_waiting_for_an_answer(launch_browser, base_url)
 
     answer = long_answer(bank_question(db_path, question)["model_answer"])
     # Long trailing silence: on a busy machine the recording goes on (silent) until the words catch up.
@@ -75,11 +67,7 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
         answer, media_dir / "long-answer.wav", trailing_silence_s=MAX_CATCH_UP_S + 10, sentence_pause_s=0.8
     )
     speech_s = wav_seconds(answer_wav) - MAX_CATCH_UP_S - 10
-    browser = launch_browser(answer_wav)
-    context = new_context(browser, cookies)
-    page = context.new_page()
-    page.goto(f"{base_url}/interviews/{interview_id}/live/")
-    frame = live_frame(page)
+    context, page, frame = reopen_live_page(launch_browser, base_url, interview_id, cookies, answer_wav)
     assert shown_question(frame) == question
     transcript = frame.locator("#live-transcript textarea")
 
@@ -144,22 +132,17 @@ def test_without_media_recorder_the_streamed_answer_alone_is_heard(
 ):
     """A browser with no MediaRecorder: the page records nothing of its own, and the stream is the answer."""
     base_url = streaming_server["url"]
-    browser = launch_browser()
-    context = new_context(browser)
-    page = context.new_page()
-    sign_up(page, base_url)
-    interview_id = start_interview(page, base_url, name="Old Browser")
-    shown_question(live_frame(page))
-    cookies = context.storage_state()
-    context.close()
+    interview_id, _, cookies = interview_waiting_for_an_answer(launch_browser, base_url, name="Old Browser")
 
     finish_wav = spoken("Finish interview.")
-    browser = launch_browser(finish_wav)
-    context = new_context(browser, cookies)
-    context.add_init_script("delete window.MediaRecorder;")  # in the Gradio frame too
-    page = context.new_page()
-    page.goto(f"{base_url}/interviews/{interview_id}/live/")
-    frame = live_frame(page)
+    context, page, frame = reopen_live_page(
+        launch_browser,
+        base_url,
+        interview_id,
+        cookies,
+        finish_wav,
+        init_script="delete window.MediaRecorder;",
+    )
     shown_question(frame)
     log = streaming_server["log"]
     log_before = log.stat().st_size
