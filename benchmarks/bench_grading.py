@@ -12,7 +12,8 @@
 2. Behavioural set (benchmarks/data/grading/behavioural.jsonl, rubric.md): the product grader on the bank's
    general questions; the judge's thresholds were fitted on the `tune` questions, so `report` is the figure.
 3. Contradiction set (contradictions.jsonl): share graded incorrect, per split (report = topics never tuned on).
-4. Off-topic check on the bank (no labels): another topic's model answer must be incorrect.
+4. Off-topic check on the bank (no labels): another topic's model answer must be incorrect, on 60 questions;
+   the relevance floor it depends on is chosen first on the bank's other topic questions (split by question).
 5. Grading latency p50 per answer against the grader before issue 10 (loaded from git), same run, interleaved.
 """
 
