@@ -52,6 +52,9 @@ SPOKEN_ANSWER = (
 SERVER_START_TIMEOUT_S = 120
 START_TIMEOUT_S = 60
 SERVER_LOG_COPY = ROOT / "artifacts" / "bench_load" / "daphne.log"
+# LOAD_PIN=1: one core per tier, to compare per core on one machine. In process: the server on core 0 only.
+# Cluster: the workers on core 1 only, web processes and nginx on core 0 (Redis and PostgreSQL unpinned).
+PIN_CORES = os.environ.get("LOAD_PIN", "") == "1"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -591,11 +594,9 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _group_cpu_seconds(pgid: int) -> float:
-    """CPU seconds of a process group (a Celery worker: its main process and its pool processes), Linux /proc;
-    pool processes that already exited count through their parent's cutime / cstime."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
+def _group_stats(pgid: int) -> list[tuple[int, list[str]]]:
+    """(pid, /proc/<pid>/stat fields after the name) of every process in a process group, Linux /proc."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -604,8 +605,24 @@ def _group_cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         if int(fields[2]) == pgid:  # field 5 of stat: the process group
-            total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
-    return total
+            found.append((int(entry.name), fields))
+    return found
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds of a process group (a Celery worker: its main process and its pool processes); pool
+    processes that already exited count through their parent's cutime / cstime."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return sum(
+        (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
+        for _, fields in _group_stats(pgid)
+    )
+
+
+def _pin(pids: list[int], cores: str) -> None:
+    """Every thread of these processes (and what they fork later) on `cores` only (taskset, util-linux)."""
+    for pid in pids:
+        subprocess.run(["taskset", "-a", "-p", "-c", cores, str(pid)], check=True, capture_output=True)
 
 
 @dataclass
@@ -662,12 +679,20 @@ def _site(topology: str, workdir: Path) -> Iterator[Site]:
             env={"INTERVIEW_MAX_QUESTIONS": _server_env(workdir)["INTERVIEW_MAX_QUESTIONS"]},
         ) as cluster:
             names = [n for n in cluster.processes if n.startswith("web")]
+            web_pids = [cluster.processes[n].pid for n in names]
+            worker_pgids = [cluster.processes[n].pid for n in cluster.worker_names]
+            if PIN_CORES:
+                # Per core, fairly: the workers get core 1 to themselves; web, nginx and the rest keep core 0.
+                nginx = [pid for pid, _ in _group_stats(cluster.processes["nginx"].pid)]
+                _pin(web_pids + nginx, "0")
+                _pin([pid for pgid in worker_pgids for pid, _ in _group_stats(pgid)], "1")
             yield Site(
                 base_url=cluster.url,
                 env=cluster.env,
-                web_pids=[cluster.processes[n].pid for n in names],
-                worker_pgids=[cluster.processes[n].pid for n in cluster.worker_names],
-                inference_cores=workers,  # one worker process per worker (--concurrency=1)
+                web_pids=web_pids,
+                worker_pgids=worker_pgids,
+                # One worker process per worker (--concurrency=1); pinned, all of them share core 1.
+                inference_cores=1 if PIN_CORES else workers,
                 log=cluster.folder / "web1.log",
                 redis_port=cluster.redis_port,
             )
@@ -675,13 +700,15 @@ def _site(topology: str, workdir: Path) -> Iterator[Site]:
     env = _server_env(workdir)
     _prepare_database(env, [])  # migrated and loaded before the server starts
     process, base_url = _start_server(env, workdir)
+    if PIN_CORES:
+        _pin([process.pid], "0")  # pages, Gradio and the models on one core
     try:
         yield Site(
             base_url=base_url,
             env=env,
             web_pids=[process.pid],
             worker_pgids=[],
-            inference_cores=os.cpu_count() or 1,
+            inference_cores=1 if PIN_CORES else os.cpu_count() or 1,
             log=workdir / "daphne.log",
         )
     finally:
