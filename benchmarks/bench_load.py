@@ -309,14 +309,16 @@ class PagesLoaded:
 
     def __init__(self, expected: int, cpu: Callable[[], tuple[float, float]]):
         self.expected, self.cpu = expected, cpu
-        self.done = 0
+        self.done: set[int] = set()  # the candidates counted: each once, loaded or failed before
         self.cpu_then: tuple[float, float] | None = None
         self.first_turn_started = False
         self.turns_before = False  # a turn had started before the last page loaded
 
-    def loaded(self) -> None:
-        self.done += 1
-        if self.done == self.expected:
+    def loaded(self, candidate: int) -> None:
+        if candidate in self.done:
+            return
+        self.done.add(candidate)
+        if len(self.done) == self.expected:
             self.cpu_then = self.cpu()
             self.turns_before = self.first_turn_started
 
@@ -366,7 +368,7 @@ async def _candidate(
                 if not loaded.get("success"):
                     raise RuntimeError(f"load event failed: {loaded.get('output')}")
                 if pages:
-                    pages.loaded()
+                    pages.loaded(number)
                 for turn in range(turns):
                     # Think, then speak: the recorder runs for as long as the answer lasts.
                     await asyncio.sleep(rng.uniform(*think) + speaking_seconds)
@@ -377,8 +379,8 @@ async def _candidate(
                 result.sustained = socket_.state == websockets.protocol.State.OPEN and not result.errors
         except Exception as error:  # noqa: BLE001 - a failed candidate is a measured outcome, not a crash
             result.errors.append(f"{result.phase}: {type(error).__name__}: {error}"[:200])
-            if pages and result.phase in ("start", "websocket", "gradio load"):
-                pages.loaded()  # never will: the others' turns are not waited for
+            if pages:
+                pages.loaded(number)  # if it never loaded, it never will: the others are not waited for
     return result
 
 
