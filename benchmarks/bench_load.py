@@ -14,11 +14,13 @@ worst case; 30: arrivals spread evenly over 30 s, as a class trickling in), DATA
 INFERENCE_WORKERS (passed to the server, as are the other settings' env vars: STT_BEAM_SIZE, STT_CPU_THREADS,
 TTS_THREADS, TTS_CACHE_SENTENCES, INFERENCE_BLAS_THREADS). Loopback only.
 
-LOAD_TOPOLOGY=cluster runs the same candidates against the multi-process topology of `make cluster`
-(deploy/cluster.py: nginx, LOAD_WEBS daphne processes (2), LOAD_WORKERS Celery workers (2) of one process each,
-PostgreSQL database interbot_bench_load, its own Redis) and reports the CPU-seconds per turn of the web and of the
-worker processes. LOAD_SWEEP=2,4,8 runs one measured phase per number of candidates (fresh candidates each, on the
-same server) and reports the most candidates sustained at p95 verdict <= 3 s, per inference core.
+LOAD_TOPOLOGY=single,cluster runs both, one after the other, with the same spoken answer: compare topologies
+within one run. LOAD_TOPOLOGY=cluster runs the same candidates against the multi-process topology of `make cluster`
+(deploy/cluster.py: nginx, LOAD_WEBS daphne processes (2), LOAD_WORKERS Celery workers (2) of
+CLUSTER_WORKER_CONCURRENCY pool processes each (1), PostgreSQL database interbot_bench_load, its own Redis) and
+reports the CPU-seconds per turn of the web and of the worker processes. LOAD_SWEEP=2,4,8 runs one measured phase
+per number of candidates (fresh candidates each, on the same server) and reports the most candidates sustained
+at p95 verdict <= 3 s, per inference core.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ SPOKEN_ANSWER = (
 )
 SERVER_START_TIMEOUT_S = 120
 START_TIMEOUT_S = 60
-SERVER_LOG_COPY = ROOT / "artifacts" / "bench_load" / "daphne.log"
+SERVER_LOGS = ROOT / "artifacts" / "bench_load"  # the server's log of the last run: single.log, cluster.log
 # LOAD_PIN=1: one core per tier, to compare per core on one machine. In process: the server on core 0 only.
 # Cluster: the workers on core 1 only, web processes and nginx on core 0 (Redis and PostgreSQL unpinned).
 PIN_CORES = os.environ.get("LOAD_PIN", "") == "1"
@@ -751,20 +753,27 @@ def _summary(name: str, values: list[float]) -> dict:
 def run() -> list[dict]:
     candidates = _env_int("LOAD_CANDIDATES", 20)
     levels = [int(n) for n in os.environ.get("LOAD_SWEEP", "").split(",") if n.strip()] or [candidates]
-    topology = os.environ.get("LOAD_TOPOLOGY", "single")
+    # single,cluster: both topologies in one run, one after the other, with the same spoken answer (Piper's
+    # voice varies from one synthesis to the next, and so does the work of transcribing it).
+    topologies = [t.strip() for t in os.environ.get("LOAD_TOPOLOGY", "single").split(",") if t.strip()]
     rows: list[dict] = []
+    capacities: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         workdir = Path(tmp)
         wav = _spoken_answer(workdir / "answer.wav")
-        with _site(topology, workdir) as site:
-            for level in levels:
-                rows += _phase(site, wav, level, topology=topology)
-            server_log = site.log.read_text(errors="replace") if site.log.exists() else ""
-            SERVER_LOG_COPY.parent.mkdir(parents=True, exist_ok=True)
-            SERVER_LOG_COPY.write_text(server_log)
-    if len(levels) > 1:
-        rows.insert(0, _capacity(rows, topology))
-    return rows
+        for topology in topologies:
+            phases: list[dict] = []
+            (workdir / topology).mkdir()
+            with _site(topology, workdir / topology) as site:
+                for level in levels:
+                    phases += _phase(site, wav, level, topology=topology)
+                server_log = site.log.read_text(errors="replace") if site.log.exists() else ""
+                SERVER_LOGS.mkdir(parents=True, exist_ok=True)
+                (SERVER_LOGS / f"{topology}.log").write_text(server_log)
+            rows += phases
+            if len(levels) > 1:
+                capacities.append(_capacity(phases, topology))
+    return capacities + rows
 
 
 def _turns_only(pages: PagesLoaded, cpu_now: tuple[float, float], turns: int) -> str:

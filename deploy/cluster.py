@@ -6,6 +6,7 @@ port (broker, channel layer and cache). Every process logs into the run folder. 
 
     .venv/bin/python -m deploy.cluster            # prints the address and the demo accounts
     CLUSTER_PORT=8080 CLUSTER_DB=mydb .venv/bin/python -m deploy.cluster
+    CLUSTER_WORKER_CONCURRENCY=2 ...  # pool processes per worker (1: a worker per core, the kill test's unit)
 
 tests/cluster/ drives the same class (`Cluster`): killing a worker, restarting a web process.
 """
@@ -233,7 +234,7 @@ class Cluster:
                 "interbot_site",
                 "worker",
                 "--pool=prefork",
-                "--concurrency=1",
+                f"--concurrency={os.environ.get('CLUSTER_WORKER_CONCURRENCY', '1')}",
                 "-Q",
                 "interactive,bulk",
                 "-n",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
 import re
 import shutil
 import subprocess
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from interviews.ai.registry import InputError, ServiceError, ServiceResult, call_with_fallback
+
+logger = logging.getLogger(__name__)
 
 # The interviewer's lines are a question or a short feedback paragraph; anything longer is cut at a sentence.
 MAX_CHARS = 1200
@@ -106,26 +110,44 @@ def _bundled_piper_path() -> str:
 
 
 class SentenceCache:
-    """A bounded LRU of synthesised sentences (16-bit PCM) keyed by their phonemes, shared by threads."""
+    """A bounded LRU of synthesised sentences (16-bit PCM) keyed by their phonemes, shared by threads; behind
+    it, when Django's cache is shared by several processes (Redis), the sentences every process has spoken.
+
+    Several worker processes (or web processes) each warming an LRU of their own synthesised each bank question
+    once per process: with 2 pool processes per core, the reply speech missed about twice as often."""
 
     def __init__(self, size: int):
         self.size = size
         self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
+        self.shared_hits = 0  # found in the shared cache (counted in hits too)
         self.misses = 0
 
     def get(self, key: tuple[str, str]) -> bytes | None:
         with self._lock:
             pcm = self._items.get(key)
-            if pcm is None:
-                self.misses += 1
-            else:
+            if pcm is not None:
                 self.hits += 1
                 self._items.move_to_end(key)
-            return pcm
+                return pcm
+        pcm = _shared_get(key)
+        with self._lock:
+            if pcm is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self.shared_hits += 1
+        self._keep(key, pcm)
+        return pcm
 
     def put(self, key: tuple[str, str], pcm: bytes) -> None:
+        if self.size <= 0:
+            return
+        self._keep(key, pcm)
+        _shared_set(key, pcm)
+
+    def _keep(self, key: tuple[str, str], pcm: bytes) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -137,7 +159,50 @@ class SentenceCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self.hits = self.misses = 0
+            self.hits = self.shared_hits = self.misses = 0
+
+
+SHARED_SENTENCE_SECONDS = 7 * 24 * 3600  # a bank question stays spoken for a week; Redis evicts as it needs
+
+
+def _shared_cache():
+    """Django's cache when it is shared between processes (Redis); None for a per-process one (the LRU above
+    already is that) or outside Django."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return None
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    return cache if isinstance(cache, RedisCache) else None
+
+
+def _shared_key(key: tuple[str, str]) -> str:
+    return "tts-sentence:" + hashlib.sha256("\x00".join(key).encode()).hexdigest()
+
+
+def _shared_get(key: tuple[str, str]) -> bytes | None:
+    cache = _shared_cache()
+    if cache is None:
+        return None
+    try:
+        pcm = cache.get(_shared_key(key))
+    except Exception as error:  # noqa: BLE001 - a cache outage only costs a synthesis
+        logger.warning("The shared sentence cache is unavailable: %s", error)
+        return None
+    return pcm if isinstance(pcm, bytes) else None
+
+
+def _shared_set(key: tuple[str, str], pcm: bytes) -> None:
+    cache = _shared_cache()
+    if cache is None:
+        return
+    try:
+        cache.set(_shared_key(key), pcm, SHARED_SENTENCE_SECONDS)
+    except Exception as error:  # noqa: BLE001
+        logger.warning("The shared sentence cache is unavailable: %s", error)
 
 
 # The interviewer repeats itself across candidates: every bank question, "Correct, well done.", the hints and

@@ -13,6 +13,7 @@ import requests
 
 from interviews.ai import tts
 from interviews.ai.tts import EspeakTTS, GTTSBackend, NothingToSay, PiperTTS, SpeechError
+from tests.redis_server import free_port, private_redis
 
 PIPER = "interviews.ai.tts.PiperTTS"
 GTTS = "interviews.ai.tts.GTTSBackend"
@@ -29,6 +30,22 @@ def piper() -> PiperTTS:
     backend = PiperTTS()
     backend.load()
     return backend
+
+
+@pytest.fixture
+def process_cache_only(settings):
+    """Sentences cached in this process only, whatever REDIS_URL says: the counts below are this test's."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def shared_cache(settings, tmp_path):
+    """Django's cache on a private Redis server, as every process of a cluster shares it."""
+    with private_redis(tmp_path) as url:
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        yield url
 
 
 @pytest.mark.slow
@@ -67,7 +84,7 @@ def pcm_of(audio: bytes) -> bytes:
 
 
 @pytest.mark.slow
-def test_a_reply_reuses_the_sentences_already_spoken_to_other_candidates(piper):
+def test_a_reply_reuses_the_sentences_already_spoken_to_other_candidates(piper, process_cache_only):
     tts._sentences.clear()
     question = "What is the difference between a list and a tuple in Python?"
 
@@ -81,7 +98,7 @@ def test_a_reply_reuses_the_sentences_already_spoken_to_other_candidates(piper):
 
 
 @pytest.mark.slow
-def test_a_line_of_cached_sentences_sounds_as_long_as_piper_speaking_it_whole(piper):
+def test_a_line_of_cached_sentences_sounds_as_long_as_piper_speaking_it_whole(piper, process_cache_only):
     tts._sentences.clear()
     line = "Good answer. Next question: how would you find a memory leak in a long-running service?"
     whole = io.BytesIO()
@@ -97,6 +114,34 @@ def test_a_line_of_cached_sentences_sounds_as_long_as_piper_speaking_it_whole(pi
             2,
             piper.load().config.sample_rate,
         )
+
+
+@pytest.mark.slow
+def test_a_sentence_spoken_by_one_process_is_not_synthesised_again_by_another(piper, shared_cache):
+    line = "Correct, well done. What is a race condition, and how would you prevent one?"
+    tts._sentences.clear()
+    first = piper.synthesize(line).audio
+    assert tts._sentences.misses == 2
+
+    tts._sentences.clear()  # another worker process: its own LRU is empty, the shared cache is not
+    again = piper.synthesize(line).audio
+
+    assert (tts._sentences.misses, tts._sentences.shared_hits) == (0, 2)
+    assert again == first
+
+
+@pytest.mark.slow
+def test_without_the_shared_cache_the_voice_still_speaks(piper, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        }
+    }
+    tts._sentences.clear()
+
+    assert wav_seconds(piper.synthesize("The cache is down, the interview goes on.").audio) > 1.0
+    assert tts._sentences.misses == 1
 
 
 @pytest.mark.slow
