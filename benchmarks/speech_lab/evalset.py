@@ -308,9 +308,12 @@ def _rms(samples: np.ndarray) -> float:
     return float(np.sqrt(active.mean()))
 
 
-def add_noise(clean: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+def add_noise(clean: np.ndarray, noise: np.ndarray, snr_db: float, *, speech_only: bool = True) -> np.ndarray:
+    """`snr_db` against the speech frames' level (ours), or, `speech_only=False`, against the whole clip's
+    level, pauses included (the usual definition, which issue 11's baseline figures used: gentler noise)."""
     noise = np.resize(noise, clean.size)  # babble shorter than the clip loops
-    scale = _rms(clean) / (np.sqrt(np.mean(noise.astype(np.float64) ** 2)) * 10 ** (snr_db / 20))
+    level = _rms(clean) if speech_only else float(np.sqrt(np.mean(clean.astype(np.float64) ** 2)))
+    scale = level / (np.sqrt(np.mean(noise.astype(np.float64) ** 2)) * 10 ** (snr_db / 20))
     mixed = clean + scale * noise
     peak = float(np.max(np.abs(mixed)))
     return (mixed / peak * 0.9 if peak > 0.99 else mixed).astype(np.float32)
