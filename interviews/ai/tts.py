@@ -125,6 +125,10 @@ class SentenceCache:
         self.misses = 0
 
     def get(self, key: tuple[str, str]) -> bytes | None:
+        if self.size <= 0:  # caching turned off (TTS cache_sentences=0): neither level is asked
+            with self._lock:
+                self.misses += 1
+            return None
         with self._lock:
             pcm = self._items.get(key)
             if pcm is not None:

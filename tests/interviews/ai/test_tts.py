@@ -131,6 +131,16 @@ def test_a_sentence_spoken_by_one_process_is_not_synthesised_again_by_another(pi
 
 
 @pytest.mark.slow
+def test_with_sentence_caching_off_neither_cache_is_used(piper, shared_cache, monkeypatch):
+    monkeypatch.setattr(tts._sentences, "size", 0)
+    tts._sentences.clear()
+    for _ in range(2):
+        piper.synthesize("Caching is off for this server.")
+
+    assert (tts._sentences.misses, tts._sentences.hits, tts._sentences.shared_hits) == (2, 0, 0)
+
+
+@pytest.mark.slow
 def test_without_the_shared_cache_the_voice_still_speaks(piper, settings):
     settings.CACHES = {
         "default": {
