@@ -40,6 +40,20 @@ class UnusableUpload(InputError):
     user_message = UNUSABLE_RECORDING
 
 
+def refuse_oversized(path: str) -> None:
+    """UnusableUpload, with the limit for the candidate, when a recording is over MAX_UPLOAD_BYTES (or gone)."""
+    try:
+        size = os.path.getsize(path)
+    except OSError as error:
+        raise UnusableUpload(f"the recording went: {error}") from error
+    if size > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise UnusableUpload(
+            "the recording is over MAX_UPLOAD_BYTES",
+            user_message=f"That recording is too large (limit {limit} MB). Please keep answers shorter.",
+        )
+
+
 def upload_folder() -> str:
     """Gradio's upload cache (GRADIO_TEMP_DIR, or <tmp>/gradio), symlinks resolved."""
     from gradio.utils import get_upload_folder

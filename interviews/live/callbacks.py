@@ -456,14 +456,12 @@ class LiveCallbacks:
         if not text and not audio_path and spoken is None and whole is None:
             yield {ui.error: error_html("Record or type an answer first.")}
             return
-        if audio_path and os.path.getsize(audio_path) > settings.MAX_UPLOAD_BYTES:
-            limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-            yield {
-                ui.error: error_html(
-                    f"That recording is too large (limit {limit} MB). Please keep answers shorter."
-                )
-            }
-            return
+        if audio_path:
+            try:
+                uploads.refuse_oversized(audio_path)
+            except uploads.UnusableUpload as problem:
+                yield {ui.error: error_html(problem.user_message)}
+                return
         session = await _session_of(request)
         if session is None:
             yield self.refused()

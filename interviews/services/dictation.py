@@ -345,16 +345,7 @@ def whole_recording(value: object, *, cookies: Mapping[str, str]) -> WholeRecord
     path = uploads.checked_upload(named, cookies)
     if path is None or is_streamed_chunk(path):
         raise uploads.UnusableUpload("a streamed chunk sent as the whole recording")
-    try:
-        size = os.path.getsize(path)
-    except OSError as error:
-        raise uploads.UnusableUpload(f"the whole recording went: {error}") from error
-    if size > settings.MAX_UPLOAD_BYTES:
-        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise uploads.UnusableUpload(
-            "the whole recording is over MAX_UPLOAD_BYTES",
-            user_message=f"That recording is too large (limit {limit} MB). Please keep answers shorter.",
-        )
+    uploads.refuse_oversized(path)
     samples = stt.load_answer_audio(path, max_seconds=_max_seconds())  # UnusableAudio, with its message
     page_seconds = sent.get("seconds")
     if not isinstance(page_seconds, int | float) or isinstance(page_seconds, bool):
