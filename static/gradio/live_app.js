@@ -19,16 +19,22 @@
     reportMicrophone();
   }
   window.interbotTypedMode = typedMode;
+  // The hidden Gradio textboxes that carry the page's news to the server: a value written and announced as
+  // input, as if typed, fires the box's change event. Returns false when the page has no such box.
+  function tellServer(selector, value) {
+    var box = document.querySelector(selector + ' textarea, ' + selector + ' input');
+    if (!box) { return false; }
+    box.value = value;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    return true;
+  }
   // Pressing Record holds Submit ("Waiting for your recording…") before the browser is asked for the
   // microphone; refused, no recording follows to give it back. The hidden #live-mic-problem box tells the
   // server (interviews.live.callbacks.on_microphone_unavailable), again while Submit is still held.
   var micReports = 0;
   function reportMicrophone() {
-    var box = document.querySelector('#live-mic-problem textarea, #live-mic-problem input');
-    if (!box || micReports >= 5) { return; }
+    if (micReports >= 5 || !tellServer('#live-mic-problem', 'microphone_unavailable:' + (micReports + 1))) { return; }
     micReports += 1;
-    box.value = 'microphone_unavailable:' + micReports;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
     setTimeout(function () {
       var submit = document.getElementById('live-submit');
       if (submit && submit.disabled && /waiting for your recording/i.test(submit.textContent)) { reportMicrophone(); }
@@ -46,11 +52,7 @@
     // The hidden #live-camera-problem textbox carries it to the server (interviews.live.callbacks.on_camera_problem).
     var status = document.getElementById('live-camera-status');
     if (status && words) { status.innerHTML = '<div class="ib-camera-status" role="status"></div>'; status.firstChild.textContent = words; }
-    var box = document.querySelector('#live-camera-problem textarea, #live-camera-problem input');
-    if (!box) { return; }
-    reports += 1;
-    box.value = reason + ':' + reports;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
+    if (tellServer('#live-camera-problem', reason + ':' + (reports + 1))) { reports += 1; }
   }
   window.interbotReportCamera = reportCamera;
   // --- The whole answer, recorded beside Gradio's streaming recorder --------------------------------------
@@ -63,15 +65,11 @@
   // answer stands. Without MediaRecorder, nothing changes.
   var WHOLE_WAIT_MS = 30000;
   var whole = null; // the current answer's recording: {recorder, chunks, startedAt, done, waiting}
+  var WHOLE_BOX = '#live-mic-whole.ib-record-whole';
   function wholeBox() {
-    return document.querySelector('#live-mic-whole.ib-record-whole textarea, #live-mic-whole.ib-record-whole input');
+    return document.querySelector(WHOLE_BOX + ' textarea, ' + WHOLE_BOX + ' input');
   }
-  function setWhole(value) {
-    var box = wholeBox();
-    if (!box) { return; }
-    box.value = value;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-  }
+  function setWhole(value) { tellServer(WHOLE_BOX, value); }
   function wholeDone(take) {
     if (take.done) { return; }
     take.done = true;
