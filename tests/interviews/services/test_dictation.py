@@ -290,6 +290,14 @@ def whole_value(path: str, seconds: object = 7.1) -> str:
     return json.dumps({"path": path, "seconds": seconds})
 
 
+def recorded_by_the_page(page_uploads, samples: np.ndarray) -> dictation.WholeRecording:
+    """The page's own WebM recording of `samples`, uploaded and sent with Submit, as the server checks it."""
+    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, samples))
+    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    assert whole.path == os.path.realpath(page_recording)
+    return whole
+
+
 def streamed(tmp_path, samples: np.ndarray) -> dictation.Dictation:
     """The stream of an answer as the page's chunks brought it: `samples` in 1 s chunks at 48 kHz."""
     recording = start()
@@ -315,9 +323,8 @@ def test_a_stream_missing_its_first_seconds_is_heard_from_the_pages_whole_record
 ):
     settings.STT_STREAMING = False  # the lengths decide; the transcripts are tested with the live page
     spoken = pad(answer, before=1.0, after=1.0)
-    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
-    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
-    assert whole.path == os.path.realpath(page_recording) and abs(whole.seconds - 9.1) < 0.1
+    whole = recorded_by_the_page(page_uploads, spoken)
+    assert abs(whole.seconds - 9.1) < 0.1
     stream = streamed(tmp_path, spoken[seconds(2.5) :])  # the stream event opened 2.5 s late
 
     choice = dictation.choose(stream, whole)
@@ -331,8 +338,7 @@ def test_a_stream_missing_its_last_chunks_is_heard_from_the_pages_whole_recordin
 ):
     settings.STT_STREAMING = False
     spoken = pad(answer, before=1.0, after=1.0)
-    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
-    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    whole = recorded_by_the_page(page_uploads, spoken)
     stream = streamed(tmp_path, spoken[: -seconds(2.0)])  # the chunks queued at the stop
 
     assert dictation.choose(stream, whole).transcribe_whole
@@ -343,8 +349,7 @@ def test_a_complete_stream_is_heard_from_its_own_transcript_and_the_whole_record
 ):
     settings.STT_STREAMING = False
     spoken = pad(answer, before=1.0, after=1.0)
-    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
-    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    whole = recorded_by_the_page(page_uploads, spoken)
     # Gradio's recorder starts a moment after the page's and drops its last part-second at the stop: silence.
     stream = streamed(tmp_path, spoken[seconds(0.2) : -seconds(0.5)])
 
@@ -370,8 +375,7 @@ def test_under_a_second_lost_where_the_answer_is_spoken_is_heard_from_the_pages_
     else:
         spoken = pad(answer, after=1.0)
         part = spoken[seconds(0.6) :]
-    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
-    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    whole = recorded_by_the_page(page_uploads, spoken)
 
     assert dictation.choose(streamed(tmp_path, part), whole).transcribe_whole
 
@@ -383,8 +387,7 @@ def test_only_silence_lost_after_an_answer_begun_at_once_keeps_the_streamed_tran
     stream's first seconds, matched against the recording, say where it lost its audio."""
     settings.STT_STREAMING = False
     spoken = pad(answer, after=1.0)
-    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
-    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    whole = recorded_by_the_page(page_uploads, spoken)
     assert whole.silence_before < 0.6  # the answer begins at once
 
     choice = dictation.choose(streamed(tmp_path, spoken[: -seconds(0.6)]), whole)
@@ -397,8 +400,7 @@ def test_a_whole_chunk_lost_in_the_middle_is_heard_from_the_pages_whole_recordin
 ):
     settings.STT_STREAMING = False
     spoken = pad(answer, before=1.0, after=1.0)
-    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, spoken))
-    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    whole = recorded_by_the_page(page_uploads, spoken)
     # The second the stream event was still opening: never uploaded.
     stream = streamed(tmp_path, np.concatenate([spoken[: seconds(1.0)], spoken[seconds(2.0) :]]))
 
@@ -419,8 +421,7 @@ def test_a_whole_recording_shorter_than_the_stream_is_neither_heard_nor_kept(
 
 
 def test_with_no_stream_at_all_the_whole_recording_is_heard(page_uploads, answer):
-    page_recording = page_uploads("answer.webm", lambda path: webm_of(path, answer))
-    whole = dictation.whole_recording(whole_value(page_recording), cookies=COOKIES)
+    whole = recorded_by_the_page(page_uploads, answer)
 
     assert dictation.choose(None, whole).transcribe_whole
 
