@@ -563,24 +563,17 @@ def choose_relevance_floor(grader, refs: list, *, seed: int = 1) -> tuple[float,
     joined_cases = []
     saved = grading.RELEVANCE_FLOOR
     grading.RELEVANCE_FLOOR = -1.0  # the verdict the features give; the floor is applied below per candidate
+
+    def seen(question, answer: str) -> tuple[float, str]:
+        # Embeddings are cached: grading after analysing encodes nothing again.
+        return grader.analyse(question, answer).reference_similarity, grader.grade(question, answer).verdict
+
     try:
         for question in tune:
             others = [r for r in refs if r.topic not in _PEOPLE_TOPICS and r.topic != question.topic]
             for index in rng.choice(len(others), size=FLOOR_IMPOSTORS, replace=False):
-                answer = others[index].reference_answer
-                cases.append(
-                    (
-                        grader.analyse(question, answer).reference_similarity,
-                        grader.grade(question, answer).verdict,
-                    )
-                )
-            joined = ". ".join(question.key_points) + "."
-            joined_cases.append(
-                (
-                    grader.analyse(question, joined).reference_similarity,
-                    grader.grade(question, joined).verdict,
-                )
-            )
+                cases.append(seen(question, others[index].reference_answer))
+            joined_cases.append(seen(question, ". ".join(question.key_points) + "."))
     finally:
         grading.RELEVANCE_FLOOR = saved
 

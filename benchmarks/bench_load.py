@@ -695,7 +695,7 @@ def _site(topology: str, workdir: Path) -> Iterator[Site]:
                 env=cluster.env,
                 web_pids=web_pids,
                 worker_pgids=worker_pgids,
-                # One worker process per worker (--concurrency=1); pinned, all of them share core 1.
+                # A core per worker (its pool processes share it); pinned, every worker shares core 1.
                 inference_cores=1 if PIN_CORES else workers,
                 log=cluster.folder / "web1.log",
                 redis_port=cluster.redis_port,

@@ -152,8 +152,6 @@ class SentenceCache:
         _shared_set(key, pcm)
 
     def _keep(self, key: tuple[str, str], pcm: bytes) -> None:
-        if self.size <= 0:
-            return
         with self._lock:
             self._items[key] = pcm
             self._items.move_to_end(key)
