@@ -15,7 +15,8 @@ INFERENCE_WORKERS (passed to the server, as are the other settings' env vars: ST
 TTS_THREADS, TTS_CACHE_SENTENCES, INFERENCE_BLAS_THREADS). Loopback only.
 
 LOAD_TOPOLOGY=single,cluster runs both, one after the other, with the same spoken answer: compare topologies
-within one run. LOAD_TOPOLOGY=cluster runs the same candidates against the multi-process topology of `make cluster`
+within one run. LOAD_ANSWER_WAV=artifacts/bench_load/answer.wav answers with the last run's recording, to compare
+code before and after a change in two runs. LOAD_TOPOLOGY=cluster runs the same candidates against the multi-process topology of `make cluster`
 (deploy/cluster.py: nginx, LOAD_WEBS daphne processes (2), LOAD_WORKERS Celery workers (2) of
 CLUSTER_WORKER_CONCURRENCY pool processes each (1), PostgreSQL database interbot_bench_load, its own Redis) and
 reports the CPU-seconds per turn of the web and of the worker processes. LOAD_SWEEP=2,4,8 runs one measured phase
@@ -202,6 +203,17 @@ def _spoken_answer(path: Path) -> Path:
 
     # A ~10 s answer, with a short tail of silence as a recording stopped by hand has.
     return speak_to_wav(SPOKEN_ANSWER, path, leading_silence_s=0.3, trailing_silence_s=0.7)
+
+
+def _answer_wav(workdir: Path) -> Path:
+    """LOAD_ANSWER_WAV when given, else a new synthesis, kept in SERVER_LOGS/answer.wav for a later run."""
+    given = os.environ.get("LOAD_ANSWER_WAV")
+    if given:
+        return Path(given)
+    wav = _spoken_answer(workdir / "answer.wav")
+    SERVER_LOGS.mkdir(parents=True, exist_ok=True)
+    (SERVER_LOGS / "answer.wav").write_bytes(wav.read_bytes())
+    return wav
 
 
 def _wav_seconds(path: Path) -> float:
@@ -760,7 +772,7 @@ def run() -> list[dict]:
     capacities: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         workdir = Path(tmp)
-        wav = _spoken_answer(workdir / "answer.wav")
+        wav = _answer_wav(workdir)
         for topology in topologies:
             phases: list[dict] = []
             (workdir / topology).mkdir()
