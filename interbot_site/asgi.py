@@ -11,8 +11,11 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from interbot_site.daphne_requests import leave_request_bodies_to_the_application  # noqa: E402
 from interviews.live.mount import GradioDispatcher  # noqa: E402
 from interviews.routing import websocket_urlpatterns  # noqa: E402
+
+leave_request_bodies_to_the_application()  # daphne imports this module before it serves
 
 application = ProtocolTypeRouter(
     {
