@@ -30,6 +30,7 @@ from __future__ import annotations
 import gradio as gr
 from django.conf import settings
 
+from interviews.live.blocks import LiveBlocks
 from interviews.live.callbacks import (
     MAX_TYPED_ANSWER_CHARS,
     LiveCallbacks,
@@ -57,7 +58,7 @@ from interviews.services.dictation import STREAM_EVERY_SECONDS
 def build_blocks() -> gr.Blocks:
     """The live-interview app; one instance serves every session (the session comes from ?session=<pk>)."""
     streaming = settings.STT_STREAMING
-    with gr.Blocks(
+    with LiveBlocks(
         title="InterBot live interview", delete_cache=(900, 1800), fill_width=True, analytics_enabled=False
     ) as demo:
         with gr.Row(equal_height=False, elem_id="live-layout"):
