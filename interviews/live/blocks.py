@@ -3,9 +3,9 @@
 The live app's callbacks return {component: value} for the few outputs that change. Gradio fills every other
 output of the event with `skip()`, and then treats each skip as an empty property update: it builds that
 component anew and recomputes its session config, API schema included. The submit event has 22 outputs;
-"Evaluating…" names 3, the spoken reply 1. Those rebuilds were over a third of a web process's CPU in
-`bench_load` against the cluster, all of it on the event loop. Processing only the named outputs and
-answering the others with the skip message Gradio itself would send leaves what the browser receives unchanged.
+"Evaluating…" names 5, the spoken reply 1: ~12 ms of the event loop per yield, 1-3.5 ms without the rebuilds
+(benchmarks/README.md, "Sizing"). Processing only the named outputs and answering the others with the skip
+message Gradio itself would send leaves what the browser receives unchanged.
 """
 
 from __future__ import annotations
