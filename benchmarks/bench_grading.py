@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -452,10 +453,12 @@ def behavioural_rows(grader, bank) -> tuple[list[dict], list[dict], dict]:
     rows = labelled("behavioural.jsonl")
     for r in rows:
         r["verdict"] = grader.grade(bank[r["question_key"]], r["answer"]).verdict
+        r["spoken verdict"] = grader.grade(bank[r["question_key"]], as_transcribed(r["answer"])).verdict
     table, stars = [], []
     for split in ("tune", "report"):
         subset = [r for r in rows if r["split"] == split]
         truth, pred = [r["label"] for r in subset], [r["verdict"] for r in subset]
+        spoken = [r["spoken verdict"] for r in subset]
         table.append(
             {
                 "split": "report (unseen questions)" if split == "report" else "tune (thresholds fitted)",
@@ -464,6 +467,8 @@ def behavioural_rows(grader, bank) -> tuple[list[dict], list[dict], dict]:
                 "3-class macro-F1": macro_f1(truth, pred, VERDICTS),
                 "accuracy": float(np.mean([a == b for a, b in zip(truth, pred, strict=True)])),
                 "confusion c p i (rows truth)": confusion(truth, pred, VERDICTS),
+                "as transcribed: macro-F1": macro_f1(truth, spoken, VERDICTS),
+                "as transcribed: confusion": confusion(truth, spoken, VERDICTS),
             }
         )
         # STAR parts, on story answers that tell a story at all (good, partial, off-intent).
@@ -483,12 +488,19 @@ def behavioural_rows(grader, bank) -> tuple[list[dict], list[dict], dict]:
     return table, stars, dict(sorted(by_category.items()))
 
 
+def as_transcribed(text: str) -> str:
+    """An answer as a speech recogniser sometimes returns it: no punctuation, no capitals but "I"."""
+    plain = re.sub(r"[^\w\s'%-]", " ", text).lower()
+    return re.sub(r"\bi\b", "I", " ".join(plain.split()))
+
+
 def contradiction_rows(grader, bank) -> list[dict]:
     items = labelled("contradictions.jsonl")
     table = []
     for split in ("tune", "report"):
         subset = [i for i in items if i["split"] == split]
         verdicts = [grader.grade(bank[i["question_key"]], i["answer"]).verdict for i in subset]
+        spoken = [grader.grade(bank[i["question_key"]], as_transcribed(i["answer"])).verdict for i in subset]
         counts = Counter(verdicts)
         missed = Counter(i["kind"] for i, v in zip(subset, verdicts, strict=True) if v != "incorrect")
         table.append(
@@ -500,6 +512,7 @@ def contradiction_rows(grader, bank) -> list[dict]:
                 "partial": counts["partial"],
                 "correct": counts["correct"],
                 "missed by kind": ", ".join(f"{k} {v}" for k, v in sorted(missed.items())),
+                "as transcribed: graded incorrect": f"{spoken.count('incorrect')}/{len(subset)}",
             }
         )
     return table
@@ -744,6 +757,12 @@ def run() -> list[dict]:
             report["3-class macro-F1"],
             ">= 0.80",
             report["3-class macro-F1"] >= 0.80,
+        ),
+        _target(
+            "behavioural 3-class macro-F1, unseen questions, as transcribed (no punctuation or capitals)",
+            report["as transcribed: macro-F1"],
+            ">= 0.80",
+            report["as transcribed: macro-F1"] >= 0.80,
         ),
         _target(
             "contradiction set graded incorrect, report topics",

@@ -1,5 +1,7 @@
 """The behavioural judge on answers written for these tests (not taken from the benchmark's labelled set)."""
 
+import re
+
 import pytest
 
 from interviews.services.behavioural import INTENTS, detect_star, judge
@@ -103,3 +105,38 @@ def test_every_intent_refuses_an_empty_hearted_answer(intent):
         judge("I don't know, it depends really, hard to say.", intent=intent, story=False).verdict
         == "incorrect"
     )
+
+
+def as_transcribed(text: str) -> str:
+    """What a speech recogniser sometimes returns: no punctuation, no capitals but "I"."""
+    plain = re.sub(r"[^\w\s'-]", " ", text).lower()
+    return re.sub(r"\bi\b", "I", " ".join(plain.split()))
+
+
+def test_an_unpunctuated_transcript_of_a_complete_story_is_judged_as_the_written_story():
+    transcript = as_transcribed(CONFLICT_STORY)
+
+    judgement = judge(transcript, intent="conflict", story=True)
+
+    assert judgement.verdict == "correct", judgement.reason
+    assert judgement.star.missing() == ()
+
+
+def test_an_unpunctuated_story_that_stops_before_its_outcome_still_lacks_the_result():
+    transcript = as_transcribed(CONFLICT_STORY.split(" In the end")[0])
+
+    judgement = judge(transcript, intent="conflict", story=True)
+
+    assert judgement.verdict == "partial"
+    assert "result" in judgement.star.missing()
+
+
+def test_a_measured_change_is_a_result_whatever_tense_the_recogniser_heard():
+    story = (
+        "At my last job our nightly import failed twice a week and nobody owned it. I traced the failures to a "
+        "timeout in the vendor client, wrote a retry with backoff and added an alert."
+    )
+
+    assert not detect_star(story).result
+    assert detect_star(story + " The failures drop to almost zero.").result
+    assert detect_star(story + " The failures dropped to almost zero.").result

@@ -1,9 +1,11 @@
 """Contradiction cues on answers written for these tests, and the embedded grader that consults them."""
 
+import re
+
 import pytest
 
 from interviews.domain import QuestionRef
-from interviews.services.contradictions import find_contradictions, is_prefixed_opposite
+from interviews.services.contradictions import answer_clauses, find_contradictions, is_prefixed_opposite
 
 LIST_VS_TUPLE = QuestionRef(
     id=41,
@@ -147,3 +149,45 @@ def test_the_embedded_grader_grades_a_contradiction_incorrect_and_the_paraphrase
 
     assert contradiction.verdict == "incorrect"
     assert paraphrase.verdict != "incorrect"
+
+
+def as_transcribed(text: str) -> str:
+    """What a speech recogniser sometimes returns: no punctuation, no capitals."""
+    return " ".join(re.sub(r"[^\w\s'-]", " ", text).lower().split())
+
+
+SWAPPED_LIST_AND_TUPLE = (
+    "A tuple is mutable, so you can add, remove or change its items after creating it. A list is immutable: once "
+    "created it cannot be changed, which makes it hashable and usable as a dictionary key."
+)
+RIGHT_LIST_AND_TUPLE = (
+    "A list is mutable, so you can add, remove or change its items after you have created it. A tuple is "
+    "immutable: once it is created it cannot be changed, which makes it hashable and usable as a dictionary key."
+)
+
+
+def test_an_unpunctuated_transcript_is_cut_into_clauses_where_the_references_clauses_open():
+    clauses = answer_clauses(as_transcribed(SWAPPED_LIST_AND_TUPLE), LIST_VS_TUPLE.reference_answer)
+
+    assert len(clauses) == 2
+    assert clauses[1].startswith("list is immutable")
+
+
+def test_a_swap_spoken_without_punctuation_is_still_found():
+    assert cues(SWAPPED_LIST_AND_TUPLE).found
+    assert cues(as_transcribed(SWAPPED_LIST_AND_TUPLE)).found
+
+
+def test_the_right_answer_spoken_without_punctuation_raises_no_cue():
+    assert not cues(RIGHT_LIST_AND_TUPLE).found
+    assert not cues(as_transcribed(RIGHT_LIST_AND_TUPLE)).found
+
+
+def test_written_sentences_are_never_recut():
+    written = (
+        "A tuple, which you create once and never change afterwards, is hashable, so unlike a list it can serve "
+        "as a key in a dictionary, even a large one."
+    )
+
+    assert answer_clauses(written, LIST_VS_TUPLE.reference_answer) == [written.lower()]
+    assert len(answer_clauses(as_transcribed(written), LIST_VS_TUPLE.reference_answer)) == 2
