@@ -123,8 +123,14 @@ def interview_context(*, topic: str, question: str, key_points: Sequence[str] = 
     p-value" (benchmarks/speech_lab: 10.5 % -> 8.8 % WER on technical answers, 30 % -> 21 % at 10 dB noise).
     """
     parts = [f"Interview on {topic_label(topic)}." if topic else "", question.replace("`", "").strip()]
-    parts += [point.strip().rstrip(".") + "." for point in key_points if point.strip()]
+    # Whisper writes in the prompt's style: key points as sentences, capital first, or answers begin in lower case.
+    parts += [_as_sentence(point) for point in key_points if point.strip()]
     return " ".join(part for part in parts if part)
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] + "."
 
 
 def transcribe(audio_path: str, *, context: str = "") -> ServiceResult[Transcript]:
