@@ -102,7 +102,9 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
     heard = transcript.input_value()
     with open(log, "rb") as server_log:
         server_log.seek(log_before)
-        whole_transcribed = WHOLE_RECORDING_USED in server_log.read().decode(errors="replace")
+        after_the_stop = server_log.read().decode(errors="replace")
+    whole_transcribed = WHOLE_RECORDING_USED in after_the_stop
+    choice = [line for line in after_the_stop.splitlines() if line.startswith("Streamed answer")]
     # The stream had it all: its transcript, finished after the stop (on a quiet box the last stretch may
     # already be decoded before it: then nothing is left to add).
     if not whole_transcribed:
@@ -124,7 +126,7 @@ def test_a_long_spoken_answer_is_transcribed_while_spoken_and_graded_after_the_s
     assert mode == "spoken" and audio and transcript_saved == heard
     # The recording kept is the whole answer, from before its first word to the stop.
     kept = Path(streaming_server["env"]["MEDIA_ROOT"]) / audio
-    assert recording_seconds(kept) >= speech_s, (recording_seconds(kept), speech_s)
+    assert recording_seconds(kept) >= speech_s, (recording_seconds(kept), speech_s, choice)
 
 
 def test_without_media_recorder_the_streamed_answer_alone_is_heard(
