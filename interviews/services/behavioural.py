@@ -126,9 +126,9 @@ MIN_WORDS = 10
 COMPLETE_WORDS = 40  # a complete answer needs some room
 MIN_SPECIFICS = 1  # numbers, first-person actions, named things
 # Speech recognisers do not always punctuate ("...failures dropped to almost zero and my manager now asks me..."):
-# a stretch longer than a written sentence (99 % of the tune answers' are under 38 words) is cut into pieces of
-# this many words, so that "the opening" and "after it" mean in a transcript what they mean in typed text.
-# Fitted on the tune questions with the punctuation and capitals removed (benchmarks.bench_grading, "spoken").
+# a stretch longer than a written sentence (99 % of the tune answers' sentences are under 38 words) is cut into
+# pieces of this many words, so that "the opening" and "after it" mean in a transcript what they mean in typed
+# text. Chosen on the tune questions as transcribed (benchmarks.bench_grading: punctuation and capitals removed).
 UNPUNCTUATED_STRETCH_WORDS = 40
 SPOKEN_SENTENCE_WORDS = 14
 
