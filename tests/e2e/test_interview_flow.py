@@ -216,6 +216,18 @@ def expect_visible_or_explain(frame: FrameLocator, target) -> None:
         raise AssertionError(f"{missing}\nthe page heard {heard!r} and shows {shown}") from None
 
 
+def report_link(frame: FrameLocator):
+    return frame.locator("#live-report a.ib-report-link")
+
+
+def asked_to_confirm_the_finish(frame: FrameLocator) -> bool:
+    """After "finish interview" was spoken: wait for the report link, or for "Do you want to finish the
+    interview?" (what Whisper heard only sounds like the command); True when the interviewer asks."""
+    confirm = frame.locator("#live-confirm-yes")
+    expect_visible_or_explain(frame, report_link(frame).or_(confirm))
+    return confirm.is_visible()
+
+
 def type_answer(frame: FrameLocator, text: str) -> None:
     wait_until_idle(frame)
     frame.locator("#live-answer-text textarea").fill(text)
@@ -324,15 +336,12 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     shoot(page, artifacts_dir, "08-resumed-after-reload")
     record_answer(page, frame, finish_wav)
     submit(frame)
-    report_link, confirm = frame.locator("#live-report a.ib-report-link"), frame.locator("#live-confirm-yes")
-    expect_visible_or_explain(frame, report_link.or_(confirm))
-    if confirm.is_visible():
-        # Whisper heard something only like the command ("Finished interview"): the interviewer asks first,
-        # and saying the command again is a yes.
+    if asked_to_confirm_the_finish(frame):
+        # Whisper heard something only like the command ("Finished interview"); saying it again is a yes.
         shoot(page, artifacts_dir, "09-asked-to-confirm")
         record_answer(page, frame, finish_wav)
         submit(frame)
-    expect_visible_or_explain(frame, report_link)
+    expect_visible_or_explain(frame, report_link(frame))
     expect(frame.locator("#live-question")).to_contain_text("The interview is over")
     assert re.search(
         r"fin+ish", frame.locator("#live-transcript textarea").input_value().lower()
@@ -340,7 +349,7 @@ def test_candidate_answers_by_voice_gets_hint_and_reveal_then_finishes_by_voice_
     shoot(page, artifacts_dir, "09-finished")
 
     # 6. The report.
-    report_link.click()
+    report_link(frame).click()
     page.wait_for_url(f"**/analytics/reports/{interview_id}/")
     expect(page.locator("h1")).to_contain_text("Interview report: Ada Lovelace")
     expect(page.locator("main")).to_contain_text(bank_question(db_path, first_question)["text"])
@@ -365,12 +374,11 @@ def test_without_streaming_the_recorder_uploads_the_answer_at_the_stop(
     submit(frame)
     # Heard whole after the stop: "finish interview" ends it, and what Whisper makes of a clipped start
     # ("finish in to mute") asks first; either way the uploaded recording was heard.
-    report_link, confirm = frame.locator("#live-report a.ib-report-link"), frame.locator("#live-confirm-yes")
-    expect(report_link.or_(confirm)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    confirming = asked_to_confirm_the_finish(frame)
     assert frame.locator("#live-transcript textarea").input_value().strip()  # heard as a finish, shown
-    if confirm.is_visible():
-        confirm.click()
-    expect(report_link).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    if confirming:
+        frame.locator("#live-confirm-yes").click()
+    expect(report_link(frame)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     shoot(page, artifacts_dir, "13-recorder-without-streaming")
     context.close()
 

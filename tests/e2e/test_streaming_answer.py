@@ -19,10 +19,12 @@ from playwright.sync_api import expect
 from tests.e2e.media import TRAILING_SILENCE_S, recording_seconds, speak_to_wav, wav_seconds
 from tests.e2e.test_interview_flow import (
     ANSWER_TIMEOUT_MS,
+    asked_to_confirm_the_finish,
     bank_question,
     expect_outcome,
     interview_waiting_for_an_answer,
     reopen_live_page,
+    report_link,
     shoot,
     shown_question,
     start_recording,
@@ -153,13 +155,12 @@ def test_without_media_recorder_the_streamed_answer_alone_is_heard(
     frame.locator("#live-mic button.stop-button").first.click()
     frame.locator("#live-submit").click()
     # The stream alone was heard: "finish interview" ends it, and what only sounds like it asks first.
-    report_link, confirm = frame.locator("#live-report a.ib-report-link"), frame.locator("#live-confirm-yes")
-    expect(report_link.or_(confirm)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    confirming = asked_to_confirm_the_finish(frame)
     assert re.search(r"fin+ish", frame.locator("#live-transcript textarea").input_value().lower())
     assert whole_recording_box(frame).input_value() == ""
-    if confirm.is_visible():
-        confirm.click()
-    expect(report_link).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    if confirming:
+        frame.locator("#live-confirm-yes").click()
+    expect(report_link(frame)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     with open(log, "rb") as server_log:
         server_log.seek(log_before)
         assert "the page's" not in server_log.read().decode(errors="replace")  # no recording of the page's

@@ -1,10 +1,10 @@
 """The behavioural judge on answers written for these tests (not taken from the benchmark's labelled set)."""
 
-import re
-
 import pytest
 
 from interviews.services.behavioural import INTENTS, detect_star, judge
+
+from .conftest import as_transcribed
 
 CONFLICT_STORY = (
     "Last spring at my previous job our tech lead wanted to ship the new billing service without load tests, "
@@ -105,12 +105,6 @@ def test_every_intent_refuses_an_empty_hearted_answer(intent):
         judge("I don't know, it depends really, hard to say.", intent=intent, story=False).verdict
         == "incorrect"
     )
-
-
-def as_transcribed(text: str) -> str:
-    """What a speech recogniser sometimes returns: no punctuation, no capitals but "I"."""
-    plain = re.sub(r"[^\w\s'-]", " ", text).lower()
-    return re.sub(r"\bi\b", "I", " ".join(plain.split()))
 
 
 def test_an_unpunctuated_transcript_of_a_complete_story_is_judged_as_the_written_story():

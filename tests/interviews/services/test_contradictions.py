@@ -1,11 +1,11 @@
 """Contradiction cues on answers written for these tests, and the embedded grader that consults them."""
 
-import re
-
 import pytest
 
 from interviews.domain import QuestionRef
 from interviews.services.contradictions import answer_clauses, find_contradictions, is_prefixed_opposite
+
+from .conftest import as_transcribed
 
 LIST_VS_TUPLE = QuestionRef(
     id=41,
@@ -149,11 +149,6 @@ def test_the_embedded_grader_grades_a_contradiction_incorrect_and_the_paraphrase
 
     assert contradiction.verdict == "incorrect"
     assert paraphrase.verdict != "incorrect"
-
-
-def as_transcribed(text: str) -> str:
-    """What a speech recogniser sometimes returns: no punctuation, no capitals."""
-    return " ".join(re.sub(r"[^\w\s'-]", " ", text).lower().split())
 
 
 SWAPPED_LIST_AND_TUPLE = (
