@@ -303,6 +303,7 @@ def report(found: dict[str, Callable]) -> list[dict]:
     rows = []
     for name, detect in found.items():
         row: dict = {"detector (REPORT part: ../shared/eval/faces)": name}
+        found_all = pictures_all = 0
         for part, pictures in reporting_set().items():
             found_count = correct = labelled = 0
             for picture, label in pictures:
@@ -316,6 +317,9 @@ def report(found: dict[str, Callable]) -> list[dict]:
             if labelled:
                 cell += f", expression {correct}/{labelled}"
             row[part] = cell
+            found_all, pictures_all = found_all + found_count, pictures_all + len(pictures)
+        # The "faces found" target, over every report picture (video frames included).
+        row["faces found, all"] = f"{found_all}/{pictures_all} = {100 * found_all / pictures_all:.1f} %"
         rows.append(row)
     return rows
 

@@ -109,6 +109,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Every Gradio request of the live page (uploads, queue, stream, files) checks who is signed in: read the session
+# from the cache and the database only on a miss. Signing out deletes both, in every process when shared.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -149,6 +152,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Models built at first use from what their wheels ship (Whisper base is split across two wheels).
+MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR", default=str(BASE_DIR / "var" / "models")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -206,6 +211,9 @@ AI_SERVICES = {
             "language": env("STT_LANGUAGE", default="en-US"),
             # Embedded Whisper: beam search width (1 = greedy) and threads per transcription; as many
             # transcriptions run side by side as INFERENCE_WORKERS. See benchmarks/README.md (STT, load).
+            # "tiny.en" (in the default install) or "base" (requirements-whisper-base.txt: about half the
+            # errors on noisy speech for twice the CPU) or a CTranslate2 model directory.
+            "model": env("STT_MODEL", default="tiny.en"),
             "beam_size": env.int("STT_BEAM_SIZE", default=5),
             "cpu_threads": env.int("STT_CPU_THREADS", default=1),
         },

