@@ -272,6 +272,7 @@ class FasterWhisperSTT:
         segment_timestamps: bool = False,
     ):
         self.model = model
+        self._model_dir: str | None = None  # found (and for base, joined) at the first load
         self.segment_timestamps = segment_timestamps  # see transcribe_segment
         self.prompt_words = prompt_words  # 0: no context prompt
         self.beam_size = beam_size
@@ -283,8 +284,10 @@ class FasterWhisperSTT:
 
     def load(self):
         try:
+            if self._model_dir is None:
+                self._model_dir = whisper_model_dir(self.model)
             return _whisper_model(
-                whisper_model_dir(self.model),
+                self._model_dir,
                 self.compute_type,
                 cpu_threads=self.cpu_threads,
                 num_workers=self.num_workers,
