@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def as_transcribed(text: str) -> str:
+    """An answer as a speech recogniser sometimes returns it: no punctuation, no capitals but "I"."""
+    plain = re.sub(r"[^\w\s'%-]", " ", text).lower()
+    return re.sub(r"\bi\b", "I", " ".join(plain.split()))
 
 
 def normalised_words(text: str) -> list[str]:

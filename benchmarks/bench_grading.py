@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interbot_site.settings")
 os.environ.setdefault("DEBUG", "1")
+
+from benchmarks._common import as_transcribed  # noqa: E402 (needs ROOT on sys.path when run as a script)
 
 ASAG = Path(os.environ.get("ASAG_DIR", ROOT.parent / "shared" / "eval" / "asag"))
 DATA = Path(__file__).resolve().parent / "data" / "grading"
@@ -486,12 +487,6 @@ def behavioural_rows(grader, bank) -> tuple[list[dict], list[dict], dict]:
     report = [r for r in rows if r["split"] == "report"]
     by_category = Counter((r["category"], r["verdict"]) for r in report)
     return table, stars, dict(sorted(by_category.items()))
-
-
-def as_transcribed(text: str) -> str:
-    """An answer as a speech recogniser sometimes returns it: no punctuation, no capitals but "I"."""
-    plain = re.sub(r"[^\w\s'%-]", " ", text).lower()
-    return re.sub(r"\bi\b", "I", " ".join(plain.split()))
 
 
 def contradiction_rows(grader, bank) -> list[dict]:

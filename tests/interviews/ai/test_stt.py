@@ -166,6 +166,20 @@ def test_a_joined_model_cut_short_is_joined_again(tmp_path):
     assert [p.name for p in joined.parent.iterdir() if p.name.startswith(".")] == [], "no temporary file left"
 
 
+def test_a_whole_join_missing_its_config_gets_it_back(tmp_path):
+    part = tmp_path / "model.bin.part1"
+    part.write_bytes(b"weights")
+    (tmp_path / "config.json").write_text("{}")
+    joined = tmp_path / "model" / "model.bin"
+    stt.join_model_parts([part], joined, companions=[tmp_path / "config.json"])
+    (joined.parent / "config.json").unlink()  # removed by hand, or a copy that never finished
+
+    stt.join_model_parts([part], joined, companions=[tmp_path / "config.json"])
+
+    assert (joined.parent / "config.json").read_text() == "{}"
+    assert joined.read_bytes() == b"weights"
+
+
 def test_an_unknown_stt_model_fails_to_start_with_a_message_naming_the_choices(ai_services, eval_clip):
     ai_services("stt", backend=WHISPER, fallback=WHISPER, model="large-v9")  # no other engine to try
 

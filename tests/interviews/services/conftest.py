@@ -1,17 +1,9 @@
 """Shared fixtures of the service tests: the embedding grader and the questions it grades."""
 
-import re
-
 import pytest
 
 from interviews.domain import QuestionRef
 from interviews.services.grading import EmbeddingGrader
-
-
-def as_transcribed(text: str) -> str:
-    """What a speech recogniser sometimes returns: no punctuation, no capitals but "I"."""
-    plain = re.sub(r"[^\w\s'-]", " ", text).lower()
-    return re.sub(r"\bi\b", "I", " ".join(plain.split()))
 
 
 @pytest.fixture(scope="session")

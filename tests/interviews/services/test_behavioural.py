@@ -2,9 +2,8 @@
 
 import pytest
 
+from benchmarks._common import as_transcribed
 from interviews.services.behavioural import INTENTS, detect_star, judge
-
-from .conftest import as_transcribed
 
 CONFLICT_STORY = (
     "Last spring at my previous job our tech lead wanted to ship the new billing service without load tests, "

@@ -2,10 +2,9 @@
 
 import pytest
 
+from benchmarks._common import as_transcribed
 from interviews.domain import QuestionRef
 from interviews.services.contradictions import answer_clauses, find_contradictions, is_prefixed_opposite
-
-from .conftest import as_transcribed
 
 LIST_VS_TUPLE = QuestionRef(
     id=41,
